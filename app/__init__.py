@@ -1,0 +1,1 @@
+"""LayerCraft's desktop application (PySide6 + pyqtgraph), a thin view over the engine."""

@@ -1,0 +1,224 @@
+"""The Layer base class: validated config, lazy weights, forward and backward side by side.
+
+A subclass declares `PARAMS` (its editable hyperparameters), validates them through
+`_configure`, lists its weights in `weight_specs(input_shape)`, and implements `forward`,
+`backward` and `compute_output_shape`. Shapes exclude the batch axis.
+"""
+
+from dataclasses import dataclass
+import math
+
+import numpy as np
+
+from .. import backend, initializers
+from ..errors import ShapeError, SpecError
+from ..naming import unique_name
+from ..params import Param, to_json_value, validate_param
+
+
+@dataclass
+class WeightSpec:
+    """One weight a layer creates at build time (Keras order = list order)."""
+
+    name: str
+    shape: tuple
+    initializer: object = "zeros"
+    trainable: bool = True
+    regularizer: object = None
+
+
+class Layer:
+    """Base class for layers.
+
+    Args:
+        name: Unique name in a model; defaults to the snake-case class name with a counter.
+        trainable: Whether the optimizer updates this layer's trainable weights.
+    """
+
+    #: Editable hyperparameters in property-editor order; names match get_config keys.
+    PARAMS: tuple[Param, ...] = ()
+    #: Palette group.
+    CATEGORY = "Core"
+    #: One line for the palette tooltip.
+    DESCRIPTION = ""
+    #: How many inputs the layer takes (MAX_INPUTS None = any number >= MIN_INPUTS).
+    MIN_INPUTS = 1
+    MAX_INPUTS: int | None = 1
+    #: Whether forward depends on `training` (Dropout, BatchNormalization...).
+    TRAINING_DEPENDENT = False
+
+    def __init__(self, name: str | None = None, trainable: bool = True, **kwargs):
+        if kwargs:
+            raise SpecError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}. "
+                f"Valid arguments: {', '.join(p.name for p in self.PARAMS)}, name, trainable."
+            )
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise SpecError(f"A layer name must be a non-empty string. Received: name={name!r}")
+        self.name = name or unique_name(type(self).__name__)
+        self.trainable = bool(trainable)
+        self.built = False
+        self.device = "cpu"
+        self.input_shape = None
+        self.params: dict = {}  # every weight by name (trainable or not), Keras order
+        self.grads: dict = {}  # gradients of trainable weights, same names
+        self.regularizers: dict = {}
+
+    # ----- configuration -------------------------------------------------------------------
+    def _configure(self, **values) -> None:
+        """Validates each declared parameter and stores it as an attribute."""
+        declared = {p.name: p for p in self.PARAMS}
+        for key, value in values.items():
+            setattr(self, key, validate_param(declared[key], value, owner=f"{self.name}"))
+
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data (`from_config(get_config())` rebuilds)."""
+        config = {"name": self.name, "trainable": self.trainable}
+        for param in self.PARAMS:
+            config[param.name] = to_json_value(getattr(self, param.name))
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        return cls(**config)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return getattr(cls, "CLASS_NAME", cls.__name__)
+
+    # ----- shapes and weights ----------------------------------------------------------------
+    def compute_output_shape(self, input_shape):
+        """Output shape (no batch axis) for `input_shape`; raises `ShapeError` if it cannot."""
+        return tuple(input_shape)
+
+    def weight_specs(self, input_shape) -> list[WeightSpec]:
+        """The weights this layer creates for `input_shape` (none by default)."""
+        return []
+
+    def count_params_for(self, input_shape) -> tuple[int, int]:
+        """(trainable, non-trainable) parameter counts for `input_shape`, without building."""
+        trainable = non_trainable = 0
+        for spec in self.weight_specs(input_shape):
+            size = math.prod(spec.shape)
+            if spec.trainable and self.trainable:
+                trainable += size
+            else:
+                non_trainable += size
+        return trainable, non_trainable
+
+    def build(self, input_shape) -> None:
+        """Creates the weights for `input_shape` (called once, lazily)."""
+        self.compute_output_shape(input_shape)  # refuse shapes that cannot work, early
+        for spec in self.weight_specs(input_shape):
+            self.add_weight(spec)
+        self.input_shape = input_shape
+        self.built = True
+
+    def add_weight(self, spec: WeightSpec):
+        values = initializers.initialize(spec.initializer, spec.shape)
+        array = backend.to_device(values, self.device)
+        self.params[spec.name] = array
+        if spec.trainable:
+            self.grads[spec.name] = backend.xp(self.device).zeros_like(array)
+        if spec.regularizer is not None:
+            self.regularizers[spec.name] = spec.regularizer
+        return array
+
+    @property
+    def trainable_weight_names(self) -> list[str]:
+        return list(self.grads) if self.trainable else []
+
+    @property
+    def non_trainable_weight_names(self) -> list[str]:
+        trainable = set(self.trainable_weight_names)
+        return [name for name in self.params if name not in trainable]
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise SpecError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. Build it via `layer.build(input_shape)` or call it on data."
+            )
+        return sum(int(np.prod(w.shape)) for w in self.params.values())
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as NumPy arrays, in Keras order."""
+        return [backend.to_numpy(w).copy() for w in self.params.values()]
+
+    def set_weights(self, weights) -> None:
+        """Copies `weights` (Keras order and shapes) into the layer's arrays in place."""
+        names = list(self.params)
+        if len(weights) != len(names):
+            raise ShapeError(
+                f"Layer '{self.name}' expects {len(names)} weight arrays ({', '.join(names)}) "
+                f"but received {len(weights)}."
+            )
+        for key, value in zip(names, weights):
+            target = self.params[key]
+            value = np.asarray(backend.to_numpy(value))
+            if tuple(value.shape) != tuple(target.shape):
+                raise ShapeError(
+                    f"Layer '{self.name}' weight '{key}' has shape {tuple(target.shape)}; "
+                    f"received an array of shape {tuple(value.shape)}."
+                )
+            target[...] = backend.to_device(value, self.device, dtype=target.dtype)
+
+    # ----- regularization ---------------------------------------------------------------------
+    def regularization_loss(self):
+        """Sum of this layer's weight penalties (0.0 when it has none)."""
+        total = 0.0
+        for key, reg in self.regularizers.items():
+            total = total + reg(self.params[key])
+        return total
+
+    def add_regularization_gradients(self) -> None:
+        """Adds each penalty's gradient to the weight's gradient, after `backward`."""
+        for key, reg in self.regularizers.items():
+            if key in self.grads:
+                self.grads[key] += reg.gradient(self.params[key])
+
+    # ----- computation --------------------------------------------------------------------------
+    def forward(self, x, training: bool = False):
+        """Output for the batch `x`, keeping in `self._*` what `backward` needs."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def backward(self, grad):
+        """Fills `self.grads` in place (overwriting) and returns dL/d(input)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement backward()")
+
+    def __call__(self, inputs, training: bool = False):
+        """On symbolic tensors, adds a node to a functional graph; on arrays, runs eagerly."""
+        from ..symbolic import SymbolicTensor, call_symbolic  # noqa: PLC0415 - cycle
+
+        items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if any(isinstance(t, SymbolicTensor) for t in items):
+            return call_symbolic(self, inputs)
+        if not self.built:
+            self.build(_batchless_shape(inputs))
+        return self.forward(inputs, training=training)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def _batchless_shape(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return [tuple(int(d) for d in x.shape[1:]) for x in inputs]
+    return tuple(int(d) for d in inputs.shape[1:])
+
+
+def check_rank(layer: Layer, input_shape, rank: int, hint: str = "") -> None:
+    """Raises a `ShapeError` naming the layer when `input_shape` has the wrong rank."""
+    if not isinstance(input_shape, tuple) or len(input_shape) != rank:
+        fix = f" {hint}" if hint else ""
+        raise ShapeError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) expects an input of rank {rank} "
+            f"(without the batch axis), but received shape {format_shape(input_shape)}.{fix}"
+        )
+
+
+def format_shape(shape) -> str:
+    """`(None, 28, 28)` style text for a batch-less shape (or a list of them)."""
+    if isinstance(shape, list):
+        return ", ".join(format_shape(s) for s in shape)
+    return "(" + ", ".join(["None", *[str(d) for d in shape]]) + ")"
