@@ -10,3 +10,7 @@ from .errors import (CheckpointError, DataError, DeviceError, LayerCraftError, S
                      SpecError, TrainingError)
 from .naming import clear_session
 from . import layers
+from .graph import ModelGraph, Node, Problem
+from .model import Model
+from .sequential import Sequential
+from .symbolic import Input, SymbolicTensor

@@ -221,4 +221,6 @@ def format_shape(shape) -> str:
     """`(None, 28, 28)` style text for a batch-less shape (or a list of them)."""
     if isinstance(shape, list):
         return ", ".join(format_shape(s) for s in shape)
+    if shape is None:
+        return "(nothing)"
     return "(" + ", ".join(["None", *[str(d) for d in shape]]) + ")"

@@ -47,6 +47,7 @@ class InputLayer(Layer):
         if isinstance(shape, int):
             shape = (shape,)
         self._configure(shape=shape)
+        self.built = True  # no weights to create
 
     @classmethod
     def class_name(cls) -> str:

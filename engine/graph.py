@@ -1,0 +1,324 @@
+"""The model graph as data: named nodes, topological order, shape inference, validation.
+
+A node is one layer application: a class name, a config and the names of its inputs. The
+graph never raises on the first problem: `validate()` returns every problem, each naming
+its node, so the canvas can badge them all at once.
+"""
+
+from dataclasses import dataclass, field
+import math
+
+from . import registry
+from .errors import LayerCraftError, ShapeError, SpecError
+from .layers.base import format_shape
+
+SPEC_FORMAT = "layercraft.model"
+SPEC_VERSION = 1
+
+
+@dataclass
+class Node:
+    """One layer application in the graph."""
+
+    name: str
+    class_name: str
+    config: dict = field(default_factory=dict)
+    inputs: list = field(default_factory=list)
+    shares: str | None = None  # name of the node whose layer (and weights) this node reuses
+
+    def to_spec(self) -> dict:
+        entry = {"name": self.name, "class_name": self.class_name, "config": dict(self.config),
+                 "inputs": list(self.inputs)}
+        if self.shares:
+            entry["shares"] = self.shares
+        return entry
+
+
+@dataclass
+class Problem:
+    """Something in the graph that cannot work (`error`) or probably is not meant (`warning`)."""
+
+    node: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self):
+        return self.message
+
+
+class ModelGraph:
+    """Nodes by name (insertion order kept), plus the names of the output nodes."""
+
+    def __init__(self, nodes=(), outputs=(), name="model"):
+        self.name = name
+        self.nodes: dict[str, Node] = {}
+        for node in nodes:
+            self.nodes[node.name] = node
+        self.outputs = list(outputs)
+
+    # ----- spec ---------------------------------------------------------------------------------
+    @classmethod
+    def from_spec(cls, spec: dict) -> "ModelGraph":
+        """Reads a model spec (plain JSON data); refuses malformed structure with a SpecError."""
+        _check_spec_header(spec)
+        nodes = [_node_from_entry(i, entry) for i, entry in enumerate(spec["layers"])]
+        seen = set()
+        for node in nodes:
+            if node.name in seen:
+                raise SpecError(f"Two layers are named {node.name!r}. Layer names must be unique.")
+            seen.add(node.name)
+        outputs = spec.get("outputs", [])
+        if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
+            raise SpecError(f"Spec field 'outputs' must be a list of layer names. Received: "
+                            f"{outputs!r}")
+        return cls(nodes, outputs, name=str(spec.get("name", "model")))
+
+    def to_spec(self) -> dict:
+        return {"format": SPEC_FORMAT, "version": SPEC_VERSION, "name": self.name,
+                "layers": [node.to_spec() for node in self.nodes.values()],
+                "outputs": list(self.outputs)}
+
+    # ----- structure ----------------------------------------------------------------------------
+    @property
+    def input_names(self) -> list[str]:
+        return [n.name for n in self.nodes.values() if n.class_name == "Input"]
+
+    def consumers(self, name: str) -> list[str]:
+        return [n.name for n in self.nodes.values() if name in n.inputs]
+
+    def topological_order(self) -> list[str]:
+        """Node names with every node after its inputs; raises SpecError naming a cycle."""
+        order, state = [], {}
+
+        def visit(name, path):
+            if state.get(name) == "done":
+                return
+            if state.get(name) == "active":
+                cycle = path[path.index(name):] + [name]
+                raise SpecError("The graph has a cycle: " + " -> ".join(cycle) +
+                                ". Remove one of these connections.")
+            state[name] = "active"
+            for parent in self.nodes[name].inputs:
+                if parent in self.nodes:
+                    visit(parent, path + [name])
+            state[name] = "done"
+            order.append(name)
+
+        for name in self.nodes:
+            visit(name, [])
+        return order
+
+    def layer_class(self, node: Node):
+        return registry.get_class("layer", node.class_name)
+
+    def make_layer(self, node: Node):
+        """A fresh layer for `node` from its config (name forced to the node's)."""
+        config = dict(node.config)
+        config["name"] = node.name
+        cls = self.layer_class(node)
+        try:
+            return cls.from_config(config)
+        except LayerCraftError:
+            raise
+        except TypeError as exc:
+            raise SpecError(f"Layer '{node.name}' ({node.class_name}): bad config: {exc}") from None
+
+    # ----- analysis -----------------------------------------------------------------------------
+    def analyze(self) -> "GraphAnalysis":
+        """Shapes, parameter counts and problems of every node, with no data and no weights."""
+        return GraphAnalysis(self)
+
+    def validate(self) -> list[Problem]:
+        return self.analyze().problems
+
+
+class GraphAnalysis:
+    """The result of walking a graph once: shapes, param counts, problems, layers."""
+
+    def __init__(self, graph: ModelGraph):
+        self.graph = graph
+        self.shapes: dict[str, object] = {}
+        self.params: dict[str, tuple[int, int]] = {}
+        self.layers: dict = {}
+        self.problems: list[Problem] = []
+        self.order: list[str] = []
+        self._run()
+
+    def problems_of(self, name: str) -> list[Problem]:
+        return [p for p in self.problems if p.node == name]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def _add(self, node, message, severity="error"):
+        self.problems.append(Problem(node, message, severity))
+
+    def _run(self):
+        graph = self.graph
+        if not graph.nodes:
+            self._add(None, "The model is empty. Add an Input layer and at least one layer.")
+            return
+        self._check_references()
+        try:
+            self.order = graph.topological_order()
+        except SpecError as exc:
+            self._add(_first_cycle_node(str(exc), graph), str(exc))
+            return
+        for name in self.order:
+            self._infer(graph.nodes[name])
+        self._check_reachability()
+        self._check_outputs()
+
+    def _check_references(self):
+        graph = self.graph
+        for node in graph.nodes.values():
+            for parent in node.inputs:
+                if parent not in graph.nodes:
+                    self._add(node.name, f"Layer '{node.name}' takes its input from "
+                                         f"'{parent}', which does not exist. Reconnect it.")
+            if node.shares and node.shares not in graph.nodes:
+                self._add(node.name, f"Layer '{node.name}' shares the weights of "
+                                     f"'{node.shares}', which does not exist.")
+        if not graph.input_names:
+            self._add(None, "The model has no Input layer. Add one and set the shape of a sample.")
+
+    def _make_layer(self, node):
+        owner = self.graph.nodes.get(node.shares) if node.shares else node
+        try:
+            layer = self.graph.make_layer(owner if owner else node)
+        except LayerCraftError as exc:
+            self._add(node.name, str(exc))
+            return None
+        self.layers[node.name] = layer
+        return layer
+
+    def _infer(self, node: Node):
+        layer = self._make_layer(node)
+        if layer is None:
+            return
+        if not self._input_count_ok(node, layer):
+            return
+        parents = node.inputs
+        if any(self.shapes.get(p) is None for p in parents):
+            return  # an upstream problem is already reported
+        in_shapes = [self.shapes[p] for p in parents]
+        in_shape = None if not in_shapes else (in_shapes[0] if layer.MAX_INPUTS == 1 else in_shapes)
+        try:
+            shape = layer.compute_output_shape(in_shape)
+            params = (0, 0) if in_shape is None else layer.count_params_for(in_shape)
+        except (ShapeError, SpecError) as exc:
+            self._add(node.name, str(exc))
+            return
+        if any(d <= 0 for d in shape):
+            self._add(node.name, f"Layer '{node.name}' would output shape "
+                                 f"{format_shape(shape)}, which is empty. Make the input larger "
+                                 "or the kernel/pool smaller.")
+            return
+        self.shapes[node.name] = tuple(shape)
+        self.params[node.name] = (0, 0) if node.shares else params
+        self._warn_dense_on_images(node, in_shape)
+
+    def _input_count_ok(self, node, layer) -> bool:
+        count = len(node.inputs)
+        low, high = layer.MIN_INPUTS, layer.MAX_INPUTS
+        if low <= count and (high is None or count <= high):
+            return True
+        kind = type(layer).__name__
+        if high == 0:
+            self._add(node.name, f"'{node.name}' is an Input and cannot receive connections.")
+        elif count == 0:
+            self._add(node.name, f"Layer '{node.name}' ({kind}) has no input. Connect a layer "
+                                 "to it.")
+        elif high is not None and count > high:
+            self._add(node.name, f"Layer '{node.name}' ({kind}) takes {high} input, but "
+                                 f"{count} are connected ({', '.join(node.inputs)}). Merge them "
+                                 "first with an Add or Concatenate layer.")
+        else:
+            self._add(node.name, f"Layer '{node.name}' ({kind}) needs at least {low} inputs, "
+                                 f"but {count} is connected. Connect another branch.")
+        return False
+
+    def _warn_dense_on_images(self, node, in_shape):
+        if node.class_name == "Dense" and isinstance(in_shape, tuple) and len(in_shape) >= 3:
+            self._add(node.name, f"Dense '{node.name}' receives {format_shape(in_shape)} and "
+                                 "applies only to the last axis. Insert a Flatten layer before "
+                                 f"'{node.name}' for a classifier.", "warning")
+
+    def _check_reachability(self):
+        graph = self.graph
+        needed = set()
+        stack = [o for o in graph.outputs if o in graph.nodes]
+        while stack:
+            name = stack.pop()
+            if name not in needed:
+                needed.add(name)
+                stack.extend(p for p in graph.nodes[name].inputs if p in graph.nodes)
+        if not graph.outputs:
+            return
+        for name in graph.nodes:
+            if name not in needed:
+                self._add(name, f"Layer '{name}' is not connected to any model output. Connect "
+                                "it or delete it.")
+
+    def _check_outputs(self):
+        graph = self.graph
+        if not graph.outputs:
+            self._add(None, "The model has no output. Mark the last layer as an output.")
+        for name in graph.outputs:
+            if name not in graph.nodes:
+                self._add(None, f"Output '{name}' is not a layer of the model.")
+
+    def total_params(self) -> tuple[int, int]:
+        trainable = sum(t for t, _ in self.params.values())
+        frozen = sum(n for _, n in self.params.values())
+        return trainable, frozen
+
+
+def _first_cycle_node(message: str, graph: ModelGraph):
+    for name in graph.nodes:
+        if f" {name} ->" in message or f": {name} ->" in message:
+            return name
+    return None
+
+
+def _check_spec_header(spec):
+    if not isinstance(spec, dict):
+        raise SpecError(f"A model spec must be a JSON object. Received: {type(spec).__name__}")
+    if spec.get("format", SPEC_FORMAT) != SPEC_FORMAT:
+        raise SpecError(f"This is not a LayerCraft model spec (format {spec.get('format')!r}; "
+                        f"expected {SPEC_FORMAT!r}).")
+    version = spec.get("version", SPEC_VERSION)
+    if not isinstance(version, int) or version > SPEC_VERSION:
+        raise SpecError(f"This model spec has version {version!r}, newer than this LayerCraft "
+                        f"understands ({SPEC_VERSION}). Update LayerCraft to open it.")
+    if not isinstance(spec.get("layers"), list):
+        raise SpecError("A model spec needs a 'layers' list.")
+
+
+def _node_from_entry(index, entry) -> Node:
+    if not isinstance(entry, dict):
+        raise SpecError(f"Layer entry {index} must be an object. Received: {entry!r}")
+    name, class_name = entry.get("name"), entry.get("class_name")
+    if not isinstance(name, str) or not name:
+        raise SpecError(f"Layer entry {index} needs a non-empty 'name'.")
+    if not isinstance(class_name, str):
+        raise SpecError(f"Layer '{name}' needs a 'class_name'.")
+    config = entry.get("config", {})
+    inputs = entry.get("inputs", [])
+    if not isinstance(config, dict):
+        raise SpecError(f"Layer '{name}': 'config' must be an object.")
+    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        raise SpecError(f"Layer '{name}': 'inputs' must be a list of layer names.")
+    shares = entry.get("shares")
+    if shares is not None and not isinstance(shares, str):
+        raise SpecError(f"Layer '{name}': 'shares' must be a layer name.")
+    return Node(name, class_name, dict(config), list(inputs), shares)
+
+
+def param_bytes(count: int, itemsize: int = 4) -> int:
+    return count * itemsize
+
+
+def prod(shape) -> int:
+    return math.prod(shape)

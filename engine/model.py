@@ -1,0 +1,409 @@
+"""Model: a graph of layers that runs forward and backward, with Keras's model API.
+
+Built models keep every trainable weight as a view into one flat float32 buffer (and every
+gradient in a second one), so an optimizer step is one vectorised expression and a
+checkpoint is a few contiguous arrays. Layers still see ordinary shaped arrays.
+"""
+
+import numpy as np
+
+from . import backend
+from .errors import ShapeError, SpecError
+from .graph import ModelGraph, Node
+from .layers.base import format_shape
+from .naming import unique_name
+from .symbolic import SymbolicTensor
+from .training import TrainingMixin
+
+
+class Model(TrainingMixin):
+    """A model built from a graph: functional (`Model(inputs, outputs)`) or from a spec.
+
+    Args:
+        inputs: A symbolic tensor from `Input(...)`, or a list of them.
+        outputs: A symbolic tensor (or list) computed from `inputs` by calling layers.
+        name: The model's name; defaults to `functional`, `functional_1`...
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, device="cpu"):
+        self.name = name or unique_name(self._default_name())
+        self.device = backend.resolve_device(device)
+        self.stop_training = False
+        self._init_training_state()
+        self._graph = None
+        if inputs is not None or outputs is not None:
+            graph, layers = _trace_functional(inputs, outputs, self.name)
+            self._set_graph(graph, layers)
+
+    @classmethod
+    def _default_name(cls):
+        return "functional"
+
+    # ----- construction ----------------------------------------------------------------------
+    @classmethod
+    def from_spec(cls, spec: dict, device: str = "cpu") -> "Model":
+        """Builds a model from a spec (plain JSON data, see `to_spec`)."""
+        graph = ModelGraph.from_spec(spec)
+        model = Model.__new__(Model)
+        Model.__init__(model, name=graph.name, device=device)
+        model._set_graph(graph, {})
+        return model
+
+    def _set_graph(self, graph: ModelGraph, layers: dict):
+        """Checks `graph`, builds its layers (reusing `layers` by node name) and packs weights."""
+        analysis = graph.analyze()
+        errors = [p for p in analysis.problems if p.severity == "error"]
+        if errors:
+            lines = "\n".join(f"  - {p.message}" for p in errors)
+            raise SpecError(f"Model '{graph.name}' cannot be built:\n{lines}")
+        self._graph = graph
+        self._shapes = analysis.shapes
+        self._nodes = {}  # node name -> layer instance that runs it
+        self._owners = {}  # node name -> layer that owns the weights
+        for name in analysis.order:
+            node = graph.nodes[name]
+            owner_name = node.shares or name
+            owner = layers.get(owner_name) or self._owners.get(owner_name) or \
+                analysis.layers[owner_name if node.shares else name]
+            self._owners[name] = owner
+            self._nodes[name] = owner if not node.shares else _shadow_of(owner, name)
+        self._plan = self._make_plan(analysis.order)
+        self._build_layers()
+
+    def _make_plan(self, order):
+        needed = set()
+        stack = list(self._graph.outputs)
+        while stack:
+            name = stack.pop()
+            if name not in needed:
+                needed.add(name)
+                stack.extend(self._graph.nodes[name].inputs)
+        return [(name, self._nodes[name], list(self._graph.nodes[name].inputs))
+                for name in order if name in needed]
+
+    def _build_layers(self):
+        for name, layer, parents in self._plan:
+            if not parents:
+                continue
+            owner = self._owners[name]
+            in_shape = self._input_shape_of(layer, parents)
+            if not owner.built:
+                owner.device = self.device
+                owner.build(in_shape)
+            if layer is not owner and not layer.built:
+                layer.device = self.device
+                layer.input_shape, layer.built = in_shape, True
+        self._pack_parameters()
+
+    def _input_shape_of(self, layer, parents):
+        shapes = [self._shapes[p] for p in parents]
+        return shapes[0] if layer.MAX_INPUTS == 1 else shapes
+
+    # ----- flat parameter buffers ----------------------------------------------------------
+    def _pack_parameters(self):
+        """Makes every trainable weight (and its gradient) a view into one flat buffer."""
+        xp = backend.xp(self.device)
+        entries = [(layer, key) for layer in self.layers for key in layer.trainable_weight_names]
+        sizes = [int(np.prod(layer.params[key].shape)) for layer, key in entries]
+        total = int(sum(sizes))
+        flat_params = xp.empty(total, dtype=backend.FLOATX)
+        flat_grads = xp.zeros(total, dtype=backend.FLOATX)
+        self._segments, offset = [], 0
+        for (layer, key), size in zip(entries, sizes):
+            shape = layer.params[key].shape
+            stop = offset + size
+            flat_params[offset:stop] = backend.to_device(layer.params[key], self.device).ravel()
+            layer.params[key] = flat_params[offset:stop].reshape(shape)
+            layer.grads[key] = flat_grads[offset:stop].reshape(shape)
+            self._segments.append((offset, stop))
+            offset = stop
+        self._flat_params, self._flat_grads = flat_params, flat_grads
+        self._trainable_entries = entries
+        self._packed_flags = self._trainable_flags()
+        for name, layer, _ in self._plan:  # shadows own separate gradient arrays
+            if layer is not self._owners[name]:
+                layer.grads = {k: xp.zeros_like(v) for k, v in self._owners[name].grads.items()}
+
+    def _trainable_flags(self):
+        return tuple(layer.trainable for layer in self.layers)
+
+    def _ensure_packed(self):
+        if self._packed_flags != self._trainable_flags():
+            self._pack_parameters()
+
+    def to_device(self, device: str) -> "Model":
+        """Moves every weight to `device` ("cpu", "gpu" or "auto") and repacks the buffers."""
+        device = backend.resolve_device(device)
+        if device == self.device:
+            return self
+        self.device = device
+        for layer in self._all_layer_instances():
+            layer.device = device
+            for key in list(layer.params):
+                layer.params[key] = backend.to_device(layer.params[key], device)
+            for key in list(layer.grads):
+                layer.grads[key] = backend.to_device(layer.grads[key], device)
+        self._pack_parameters()
+        self._on_device_changed()
+        return self
+
+    def _all_layer_instances(self):
+        seen = []
+        for _, layer, _ in self._plan:
+            if layer not in seen:
+                seen.append(layer)
+        return seen
+
+    # ----- structure ---------------------------------------------------------------------------
+    @property
+    def graph(self) -> ModelGraph:
+        return self._graph
+
+    @property
+    def layers(self) -> list:
+        """Each layer once (shared layers once), in graph order; Input layers included."""
+        seen = []
+        for name, _, _ in self._plan:
+            owner = self._owners[name]
+            if owner not in seen:
+                seen.append(owner)
+        return seen
+
+    def get_layer(self, name: str):
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise SpecError(f"No layer named {name!r}. Layers: {', '.join(l.name for l in self.layers)}")
+
+    @property
+    def input_names(self) -> list[str]:
+        return [name for name, _, parents in self._plan if not parents]
+
+    @property
+    def output_names(self) -> list[str]:
+        return list(self._graph.outputs)
+
+    @property
+    def input_shapes(self) -> list[tuple]:
+        return [self._shapes[n] for n in self.input_names]
+
+    @property
+    def output_shapes(self) -> list[tuple]:
+        return [self._shapes[n] for n in self.output_names]
+
+    def node_shape(self, name):
+        return self._shapes[name]
+
+    def to_spec(self) -> dict:
+        """The model as a spec: plain JSON data that `Model.from_spec` rebuilds."""
+        spec = self._graph.to_spec()
+        spec["name"] = self.name
+        for entry in spec["layers"]:
+            if "shares" not in entry:
+                config = self._owners[entry["name"]].get_config()
+                config.pop("name", None)
+                entry["config"] = config
+        return spec
+
+    # ----- weights ------------------------------------------------------------------------------
+    @property
+    def trainable_variables(self) -> list:
+        self._ensure_packed()
+        return [layer.params[key] for layer, key in self._trainable_entries]
+
+    @property
+    def trainable_weights(self) -> list:
+        return self.trainable_variables
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Every weight as a NumPy array, layer by layer in Keras order."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        weights = list(weights)
+        expected = sum(len(layer.params) for layer in self.layers)
+        if len(weights) != expected:
+            raise ShapeError(f"Model '{self.name}' has {expected} weight arrays; received "
+                             f"{len(weights)}. Use weights from a model with the same layers.")
+        start = 0
+        for layer in self.layers:
+            count = len(layer.params)
+            layer.set_weights(weights[start:start + count])
+            start += count
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    def regularization_loss(self):
+        total = 0.0
+        for layer in self.layers:
+            if layer.regularizers:
+                total = total + layer.regularization_loss()
+        return total
+
+    # ----- computation ---------------------------------------------------------------------------
+    def standardize_inputs(self, x) -> list:
+        """The model's inputs as a list of float32 device arrays, checked against the Inputs."""
+        names = self.input_names
+        if isinstance(x, dict):
+            missing = [n for n in names if n not in x]
+            if missing:
+                raise ShapeError(f"Model '{self.name}' needs inputs {names}; missing {missing}.")
+            arrays = [x[n] for n in names]
+        elif isinstance(x, (list, tuple)) and len(names) > 1:
+            arrays = list(x)
+        else:
+            arrays = [x]
+        if len(arrays) != len(names):
+            raise ShapeError(f"Model '{self.name}' expects {len(names)} inputs ({', '.join(names)})"
+                             f", but received {len(arrays)}.")
+        return [self._checked_input(name, a) for name, a in zip(names, arrays)]
+
+    def _checked_input(self, name, array):
+        if not backend.is_gpu_array(array):
+            array = np.asarray(array)
+        expected = self._shapes[name]
+        got = tuple(int(d) for d in array.shape[1:])
+        if array.ndim == 0 or got != tuple(expected):
+            raise ShapeError(
+                f"Input '{name}' of model '{self.name}' expects shape "
+                f"{format_shape(tuple(expected))}, but received input with shape "
+                f"{format_shape(got) if array.ndim else '()'}. Reshape the data or change the "
+                "Input shape.")
+        if array.dtype != backend.FLOATX or backend.device_of(array) != self.device:
+            array = backend.to_device(array, self.device, dtype=backend.FLOATX)
+        return array
+
+    def forward(self, inputs: list, training: bool = False) -> list:
+        """Runs the graph on standardized inputs; returns the outputs in `output_names` order."""
+        values = {}
+        positions = {name: i for i, name in enumerate(self.input_names)}
+        for name, layer, parents in self._plan:
+            if not parents:
+                values[name] = inputs[positions[name]]
+            elif layer.MAX_INPUTS == 1:
+                values[name] = layer.forward(values[parents[0]], training=training)
+            else:
+                values[name] = layer.forward([values[p] for p in parents], training=training)
+        return [values[name] for name in self.output_names]
+
+    def backward(self, output_grads: list, from_preactivation=()) -> dict:
+        """Backpropagates dL/d(outputs); fills every trainable gradient.
+
+        Args:
+            output_grads: One gradient per output, in `output_names` order.
+            from_preactivation: Output names whose gradient is already with respect to the
+                output layer's pre-activation (fused softmax/sigmoid + cross-entropy).
+
+        Returns:
+            dL/d(input) for each Input node, by name.
+        """
+        pending = {}
+        for name, grad in zip(self.output_names, output_grads):
+            pending[name] = grad if name not in pending else pending[name] + grad
+        reached, input_grads = set(), {}
+        for name, layer, parents in reversed(self._plan):
+            grad = pending.pop(name, None)
+            if grad is None:
+                continue
+            if not parents:
+                input_grads[name] = grad
+                continue
+            if name in from_preactivation:
+                grads_in = layer.backward_from_preactivation(grad)
+            else:
+                grads_in = layer.backward(grad)
+            reached.add(name)
+            if layer.MAX_INPUTS == 1:
+                grads_in = [grads_in]
+            for parent, g in zip(parents, grads_in):
+                if g is not None:
+                    pending[parent] = g if parent not in pending else pending[parent] + g
+        self._finish_gradients(reached)
+        return input_grads
+
+    def _finish_gradients(self, reached):
+        """Zeroes gradients of layers no loss reached; adds shadow grads; regularizers."""
+        owners_reached = set()
+        for name, layer, parents in self._plan:
+            owner = self._owners[name]
+            if name in reached and layer is not owner:
+                for key, g in layer.grads.items():
+                    owner.grads[key] += g
+            if name in reached:
+                owners_reached.add(id(owner))
+        for name, layer, parents in self._plan:
+            owner = self._owners[name]
+            if layer is owner and parents and name not in reached and \
+                    id(owner) not in owners_reached:
+                for g in owner.grads.values():
+                    g.fill(0)
+        for layer in self.layers:
+            if layer.regularizers:
+                layer.add_regularization_gradients()
+
+    def __call__(self, x, training: bool = False):
+        """Eager call on arrays (as `keras.Model.__call__`); returns device arrays."""
+        outputs = self.forward(self.standardize_inputs(x), training=training)
+        self._note_call(training)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def _note_call(self, training):
+        """Hook for GradientTape (training.py)."""
+
+    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Prints (or passes to `print_fn`) a Keras-style table of layers; returns the text."""
+        from .summary import summary_text  # noqa: PLC0415
+
+        text = summary_text(self, line_length=line_length, positions=positions)
+        (print_fn or print)(text)
+        return text
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def _shadow_of(owner, node_name):
+    """A second instance of `owner` for another call site, sharing its weight dict."""
+    config = owner.get_config()
+    config["name"] = node_name
+    shadow = type(owner).from_config(config)
+    shadow.params = owner.params  # same dict object: weights (and repacking) are shared
+    shadow.regularizers = {}
+    return shadow
+
+
+def _trace_functional(inputs, outputs, name):
+    """Walks back from `outputs` to `inputs` and returns (graph, layers by node name)."""
+    ins = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+    outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    for t in (*ins, *outs):
+        if not isinstance(t, SymbolicTensor):
+            raise SpecError(f"Model(inputs, outputs) needs symbolic tensors from Input(...) and "
+                            f"layer calls. Received: {type(t).__name__}")
+    nodes, layers, owners = {}, {}, {}
+
+    def visit(tensor):
+        if tensor.node_name in nodes:
+            return
+        for parent in tensor.inputs:
+            visit(parent)
+        layer = tensor.layer
+        shares = None
+        if layer.name in owners and owners[layer.name] != tensor.node_name:
+            shares = owners[layer.name]
+        owners.setdefault(layer.name, tensor.node_name)
+        nodes[tensor.node_name] = Node(tensor.node_name, layer.class_name(),
+                                       {k: v for k, v in layer.get_config().items() if k != "name"},
+                                       [p.node_name for p in tensor.inputs], shares)
+        layers[tensor.node_name] = layer
+
+    for t in outs:
+        visit(t)
+    for t in ins:
+        if t.node_name not in nodes:
+            raise SpecError(f"Input '{t.node_name}' is not used to compute any output.")
+    input_order = [t.node_name for t in ins]
+    ordered = [nodes[n] for n in input_order] + [n for k, n in nodes.items()
+                                                 if k not in input_order]
+    return ModelGraph(ordered, [t.node_name for t in outs], name=name), layers

@@ -1,0 +1,102 @@
+"""`model.summary()`: Keras 3's table (layer (type), output shape, param #, connected to)."""
+
+from .layers.base import format_shape
+
+_HEAVY = {"top": "┏━┳┓", "head": "┃┃┃", "rule": "┡━╇┩"}
+_LIGHT = {"row": "│││", "sep": "├─┼┤", "bottom": "└─┴┘"}
+
+
+def human_size(num_bytes: float) -> str:
+    """Bytes with two decimals and a 1024 divisor: `397.54 KB`, as Keras prints."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if num_bytes < 1024 or unit == "GB":
+            return f"{num_bytes:.2f} {unit}"
+        num_bytes /= 1024.0
+    return f"{num_bytes:.2f} GB"
+
+
+def is_sequential_like(model) -> bool:
+    """True when every node takes exactly its predecessor (a chain), as Keras checks."""
+    previous = None
+    for name, _, parents in model._plan:
+        if previous is not None and parents != [previous]:
+            return False
+        previous = name
+    return True
+
+
+def summary_rows(model) -> list[dict]:
+    """One row per node: name, type, output shape, param count, inputs (for the GUI too)."""
+    rows = []
+    hide_inputs = type(model).__name__ == "Sequential"
+    for name, layer, parents in model._plan:
+        if hide_inputs and not parents:
+            continue
+        owner = model._owners[name]
+        params = 0 if layer is not owner else sum(int(w.size) for w in owner.params.values())
+        trainable = 0 if layer is not owner else sum(
+            int(owner.params[k].size) for k in owner.trainable_weight_names)
+        type_name = "InputLayer" if not parents else type(layer).__name__
+        rows.append({"name": name, "type": type_name, "shape": model.node_shape(name),
+                     "params": params, "trainable_params": trainable, "inputs": list(parents)})
+    return rows
+
+
+def _line(chars, widths):
+    left, fill, mid, right = chars
+    return left + mid.join(fill * (w + 2) for w in widths) + right
+
+
+def _cells(values, widths, border, align):
+    parts = []
+    for value, width, how in zip(values, widths, align):
+        text = str(value)
+        parts.append(" " + (text.rjust(width) if how == "r" else text.ljust(width)) + " ")
+    return border[0] + border[1].join(parts) + border[2]
+
+
+def summary_text(model, line_length=None, positions=None) -> str:
+    rows = summary_rows(model)
+    chain = is_sequential_like(model)
+    headers = ["Layer (type)", "Output Shape", "Param #"] + ([] if chain else ["Connected to"])
+    line_length = line_length or (88 if chain else 108)
+    positions = positions or ([0.45, 0.80, 1.0] if chain else [0.3, 0.6, 0.70, 1.0])
+    cuts = [int(line_length * p) if p <= 1 else int(p) for p in positions]
+    widths = [max(8, b - a - 3) for a, b in zip([0] + cuts[:-1], cuts)]
+    table_rows = []
+    for row in rows:
+        cells = [f"{row['name']} ({row['type']})", format_shape(row["shape"]),
+                 f"{row['params']:,}"]
+        if not chain:
+            cells.append(", ".join(f"{p}[0][0]" for p in row["inputs"]) or "-")
+        table_rows.append(cells)
+    widths = [max([w, len(h)] + [len(r[i]) for r in table_rows])
+              for i, (w, h) in enumerate(zip(widths, headers))]
+    align = ["l", "l", "r", "l"]
+    lines = [f'Model: "{model.name}"', _line(_HEAVY["top"], widths),
+             _cells(headers, widths, _HEAVY["head"], align), _line(_HEAVY["rule"], widths)]
+    for i, cells in enumerate(table_rows):
+        if i:
+            lines.append(_line(_LIGHT["sep"], widths))
+        lines.append(_cells(cells, widths, _LIGHT["row"], align))
+    lines.append(_line(_LIGHT["bottom"], widths))
+    lines.extend(_footer(model))
+    return "\n".join(lines)
+
+
+def _footer(model) -> list[str]:
+    total = sum(int(w.size) for layer in model.layers for w in layer.params.values())
+    trainable = sum(int(layer.params[k].size) for layer in model.layers
+                    for k in layer.trainable_weight_names)
+    lines = []
+    optimizer_params = model.optimizer_param_count() if hasattr(
+        model, "optimizer_param_count") else 0
+    grand_total = total + optimizer_params
+    lines.append(f" Total params: {grand_total:,} ({human_size(grand_total * 4)})")
+    lines.append(f" Trainable params: {trainable:,} ({human_size(trainable * 4)})")
+    lines.append(f" Non-trainable params: {total - trainable:,} "
+                 f"({human_size((total - trainable) * 4)})")
+    if optimizer_params:
+        lines.append(f" Optimizer params: {optimizer_params:,} "
+                     f"({human_size(optimizer_params * 4)})")
+    return lines
