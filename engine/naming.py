@@ -9,9 +9,10 @@ _lock = threading.Lock()
 
 def snake_case(class_name: str) -> str:
     """`Conv2D` -> `conv2d`, `BatchNormalization` -> `batch_normalization`."""
-    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", class_name)
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    return name.lower()
+    # Keras's rule: split before a capitalised word, then between a lower-case letter and a
+    # capital, so digits stay with their word (Conv2D -> conv2d, MaxPooling2D -> max_pooling2d).
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base: str) -> str:

@@ -161,3 +161,7 @@ class Activation(Layer):
 
     def backward(self, grad):
         return self._activation.backward(self._x, self._y, grad)
+
+    def backward_from_preactivation(self, grad_x):
+        """The gradient already skips this activation (fused loss gradient)."""
+        return grad_x

@@ -1,0 +1,453 @@
+"""Convolution layers, channels-last, with Keras's arguments, defaults and weight layouts.
+
+Conv1D/Conv2D run as im2col + one BLAS matmul; DepthwiseConv2D accumulates over kernel
+positions; SeparableConv2D is a depthwise pass then a 1x1 matmul; Conv2DTranspose is the
+adjoint of Conv2D (matmul then col2im), as TensorFlow defines it. Every layer fuses its
+activation like Dense: `forward` keeps `_z` (pre-activation) and `_y`, and
+`backward_from_preactivation(grad_z)` starts the backward pass at z.
+"""
+
+import math
+
+from .. import activations, backend, registry
+from ..errors import ShapeError, SpecError
+from ..params import BOOL, INT, INTS, STR, Param
+from . import conv_utils as cu
+from .base import Layer, WeightSpec, format_shape
+from .core import activation_param, initializer_param, regularizer_param
+
+__all__ = ["Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"]
+
+_AXES = {1: "(steps, channels)", 2: "(height, width, channels)"}
+
+
+def _window_params(rank, paddings, with_filters=True, dilation=True):
+    """Shared Params: filters, kernel_size, strides, padding(, dilation_rate)."""
+    params = [Param("filters", INT, 32, minimum=1, help="Number of output channels.")
+              ] if with_filters else []
+    params += [
+        Param("kernel_size", INTS, (3,) * rank, minimum=1, length=rank,
+              help="Size of the convolution window."),
+        Param("strides", INTS, (1,) * rank, minimum=1, length=rank,
+              help="Step of the window along each axis."),
+        Param("padding", STR, "valid", choices=paddings,
+              help="valid: no padding; same: output size = ceil(input / strides)"
+                   + ("; causal: pad on the left only." if "causal" in paddings else ".")),
+    ]
+    if dilation:
+        params.append(Param("dilation_rate", INTS, (1,) * rank, minimum=1, length=rank,
+                            help="Spacing between kernel taps (atrous convolution)."))
+    return params
+
+
+def _bias_params():
+    return [activation_param(),
+            Param("use_bias", BOOL, True, help="Whether to add a learned bias.")]
+
+
+_KERNEL_PARAMS = (
+    initializer_param("kernel_initializer", "glorot_uniform"),
+    initializer_param("bias_initializer", "zeros"),
+    regularizer_param("kernel_regularizer"),
+    regularizer_param("bias_regularizer"),
+)
+
+
+class _Conv(Layer):
+    """Shared plumbing: validation, shapes, bias, fused activation."""
+
+    CATEGORY = "Convolution"
+    RANK = 2
+    #: When False, `backward` computes only the weight gradients and returns None (a model
+    #: can set it on a layer fed directly by its Input: no one needs that gradient).
+    needs_input_gradient = True
+
+    def _configure_conv(self, **values) -> None:
+        if isinstance(values.get("padding"), str):
+            values["padding"] = values["padding"].lower()  # Keras accepts "SAME"
+        self._configure(**values)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise SpecError(
+                f"Layer '{self.name}' ({type(self).__name__}): `strides` > 1 is not supported "
+                f"together with `dilation_rate` > 1. Received: strides={self.strides}, "
+                f"dilation_rate={self.dilation_rate}. Set one of them to 1."
+            )
+        self._activation = activations.get(self.activation)
+        self._geometries = {}
+
+    # ----- shapes -----------------------------------------------------------------------------
+    def _check_input(self, input_shape) -> None:
+        rank = self.RANK + 1
+        if isinstance(input_shape, tuple) and len(input_shape) == rank:
+            return
+        raise ShapeError(
+            f"Layer '{self.name}' ({type(self).__name__}) expects an input of rank {rank} "
+            f"{_AXES[self.RANK]}, but received shape {format_shape(input_shape)}. "
+            f"{_reshape_hint(input_shape, self.RANK)}"
+        )
+
+    def _make_geometry(self, spatial):
+        return cu.conv_geometry(spatial, self._as_2d(self.kernel_size),
+                                self._as_2d(self.strides), self._as_2d(self.dilation_rate),
+                                self.padding)
+
+    def _geometry(self, spatial) -> cu.ConvGeometry:
+        """The (cached) geometry for a batch-less spatial size, in 2-D form."""
+        spatial = tuple(int(n) for n in spatial)
+        if spatial not in self._geometries:
+            self._geometries[spatial] = self._make_geometry(spatial)
+        return self._geometries[spatial]
+
+    def _as_2d(self, sizes):
+        """Conv1D runs as a height-1 Conv2D: lifts a 1-D size tuple to 2-D."""
+        return (1, *sizes) if self.RANK == 1 else tuple(sizes)
+
+    def _out_channels(self, in_channels: int) -> int:
+        return self.filters
+
+    def compute_output_shape(self, input_shape):
+        self._check_input(input_shape)
+        geom = self._geometry(self._as_2d(input_shape[:-1]))
+        out = geom.out_size[2 - self.RANK:]
+        if min(out) <= 0:
+            raise ShapeError(
+                f"Layer '{self.name}' ({type(self).__name__}): the input "
+                f"{format_shape(input_shape)} is too small for the kernel: kernel_size="
+                f"{self.kernel_size}, dilation_rate={self.dilation_rate}, padding="
+                f"'{self.padding}' would give an output of size {out}. Use padding='same', "
+                "a smaller kernel_size or dilation_rate, or a larger input."
+            )
+        return (*out, self._out_channels(input_shape[-1]))
+
+    def _bias_spec(self, size: int) -> list:
+        if not self.use_bias:
+            return []
+        return [WeightSpec("bias", (size,), self.bias_initializer,
+                           regularizer=self.bias_regularizer)]
+
+    # ----- computation ------------------------------------------------------------------------
+    def forward(self, x, training=False):
+        z = self._linear(x)  # a fresh array: the bias can be added in place
+        if self.use_bias:
+            _add_bias(z, self.params["bias"])
+        self._z = z
+        self._y = self._activation.forward(z)
+        return self._y
+
+    def backward(self, grad):
+        grad_z = self._activation.backward(self._z, self._y, grad)
+        return self.backward_from_preactivation(grad_z)
+
+    def backward_from_preactivation(self, grad_z):
+        """Backward starting at z = conv(x) + bias (used by fused loss gradients)."""
+        if self.use_bias and "bias" in self.grads:
+            # dL/dbias = sum of grad_z over batch and positions
+            g2 = grad_z.reshape(-1, grad_z.shape[-1])
+            ones = backend.get_array_module(g2).ones(g2.shape[0], dtype=g2.dtype)
+            self.grads["bias"][...] = ones @ g2  # a GEMV: much faster than sum(axis=0)
+        return self._linear_backward(grad_z)
+
+    def _set_grad(self, key: str, value) -> None:
+        if key in self.grads:
+            self.grads[key][...] = value.reshape(self.grads[key].shape)
+
+
+def _add_bias(z, bias) -> None:
+    """z += bias over the channel axis, in place, one long row per sample.
+
+    Broadcasting a (filters,) vector makes NumPy's inner loop only `filters` long; a bias
+    tiled along each sample's row makes the add about 2x faster.
+    """
+    if not z.flags.c_contiguous:  # reshape would copy, and the add would be lost
+        z += bias
+        return
+    rows = z.reshape(z.shape[0], -1)
+    rows += backend.get_array_module(z).tile(bias, rows.shape[1] // bias.shape[0])
+
+
+def _reshape_hint(input_shape, rank: int) -> str:
+    """A fix for a convolution input of the wrong rank."""
+    if not isinstance(input_shape, tuple):
+        return "Give it a single input."
+    if rank == 1:
+        if len(input_shape) == 1:
+            return f"Add a Reshape layer to ({input_shape[0]}, 1) before it."
+        if len(input_shape) == 3:
+            h, w, c = input_shape
+            return (f"For images use Conv2D, or add a Reshape layer to ({h * w}, {c}) "
+                    "before it.")
+        return "Add a Reshape layer to (steps, channels) before it."
+    if len(input_shape) == 2:
+        return f"Add a Reshape layer to ({input_shape[0]}, {input_shape[1]}, 1) before it."
+    if len(input_shape) == 1:
+        side = math.isqrt(input_shape[0])
+        if side * side == input_shape[0]:
+            return f"Add a Reshape layer to ({side}, {side}, 1) before it."
+    return "Add a Reshape layer to (height, width, channels) before it."
+
+
+class _ConvND(_Conv):
+    """Conv1D / Conv2D: im2col, then one matmul with the kernel as (kh*kw*in, filters)."""
+
+    def __init__(self, filters=32, kernel_size=3, strides=1, padding="valid", dilation_rate=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._configure_conv(
+            filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
+            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer)
+
+    def weight_specs(self, input_shape):
+        shape = (*self.kernel_size, input_shape[-1], self.filters)
+        return [WeightSpec("kernel", shape, self.kernel_initializer,
+                           regularizer=self.kernel_regularizer), *self._bias_spec(self.filters)]
+
+    def _linear(self, x):
+        x4 = x[:, None] if self.RANK == 1 else x
+        geom = self._geometry(x4.shape[1:3])
+        cols = cu.im2col(x4, geom)  # (N, oh, ow, kh, kw, C)
+        self._geom = geom
+        self._cols = cols.reshape(-1, math.prod(cols.shape[3:]))
+        z = self._cols @ self.params["kernel"].reshape(-1, self.filters)
+        return z.reshape(x.shape[0], *geom.out_size[2 - self.RANK:], self.filters)
+
+    def _linear_backward(self, grad_z):
+        g2 = grad_z.reshape(-1, self.filters)
+        self._set_grad("kernel", self._cols.T @ g2)  # dL/dW = cols^T g
+        if not self.needs_input_gradient:
+            return None
+        # dL/dx = col2im(g W^T), one kernel position at a time
+        kernel = self.params["kernel"]
+        dx = cu.col2im_matmul(g2, kernel.reshape(1, *kernel.shape) if self.RANK == 1
+                              else kernel, self._geom)
+        return dx[:, 0] if self.RANK == 1 else dx
+
+
+@registry.register("layer")
+class Conv1D(_ConvND):
+    """1-D convolution over a sequence, `y = activation(conv(x, kernel) + bias)`.
+
+    Args:
+        filters: Number of output channels.
+        kernel_size: Window length (an int or a 1-tuple).
+        strides: Step of the window.
+        padding: `"valid"`, `"same"` or `"causal"` (left padding only, so output t never
+            sees inputs after t).
+        dilation_rate: Spacing between kernel taps.
+
+    Input shape:
+        `(steps, channels)`.
+    Output shape:
+        `(new_steps, filters)`; kernel `(kernel_size, channels, filters)`.
+    """
+
+    DESCRIPTION = "1-D convolution over sequences: learned filters slid along time."
+    RANK = 1
+    PARAMS = (*_window_params(1, ("valid", "same", "causal")), *_bias_params(),
+              *_KERNEL_PARAMS)
+
+
+@registry.register("layer")
+class Conv2D(_ConvND):
+    """2-D convolution over images, `y = activation(conv(x, kernel) + bias)`.
+
+    Args:
+        filters: Number of output channels.
+        kernel_size: Window `(height, width)` (an int means a square window).
+        strides: Step of the window; not with `dilation_rate` > 1.
+        padding: `"valid"` (no padding) or `"same"` (TensorFlow's rule: output
+            `ceil(size / stride)`, the odd padded pixel at the bottom/right).
+        dilation_rate: Spacing between kernel taps.
+
+    Input shape:
+        `(height, width, channels)`.
+    Output shape:
+        `(new_height, new_width, filters)`; kernel `(kh, kw, channels, filters)`.
+    """
+
+    DESCRIPTION = "2-D convolution over images: learned filters slid across the image."
+    RANK = 2
+    PARAMS = (*_window_params(2, ("valid", "same")), *_bias_params(), *_KERNEL_PARAMS)
+
+
+@registry.register("layer")
+class DepthwiseConv2D(_Conv):
+    """Convolves each input channel with its own `depth_multiplier` filters.
+
+    Output channel `c * depth_multiplier + m` is channel `c` convolved with
+    `depthwise_kernel[:, :, c, m]` (TensorFlow's order).
+
+    Input shape:
+        `(height, width, channels)`.
+    Output shape:
+        `(new_height, new_width, channels * depth_multiplier)`.
+    """
+
+    DESCRIPTION = "Per-channel 2-D convolution (each channel filtered on its own)."
+    PARAMS = (
+        *_window_params(2, ("valid", "same"), with_filters=False, dilation=False),
+        Param("depth_multiplier", INT, 1, minimum=1, help="Output channels per input channel."),
+        Param("dilation_rate", INTS, (1, 1), minimum=1, length=2,
+              help="Spacing between kernel taps (atrous convolution)."),
+        *_bias_params(),
+        initializer_param("depthwise_initializer", "glorot_uniform"),
+        initializer_param("bias_initializer", "zeros"),
+        regularizer_param("depthwise_regularizer"),
+        regularizer_param("bias_regularizer"),
+    )
+
+    def __init__(self, kernel_size=3, strides=1, padding="valid", depth_multiplier=1,
+                 dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, name=None, trainable=True,
+                 **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._configure_conv(
+            kernel_size=kernel_size, strides=strides, padding=padding,
+            depth_multiplier=depth_multiplier, dilation_rate=dilation_rate,
+            activation=activation, use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer, bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer, bias_regularizer=bias_regularizer)
+
+    def _out_channels(self, in_channels):
+        return in_channels * self.depth_multiplier
+
+    def weight_specs(self, input_shape):
+        shape = (*self.kernel_size, input_shape[-1], self.depth_multiplier)
+        return [WeightSpec("depthwise_kernel", shape, self.depthwise_initializer,
+                           regularizer=self.depthwise_regularizer),
+                *self._bias_spec(input_shape[-1] * self.depth_multiplier)]
+
+    def _linear(self, x):
+        self._x, self._geom = x, self._geometry(x.shape[1:3])
+        return cu.depthwise_forward(x, self.params["depthwise_kernel"], self._geom)
+
+    def _linear_backward(self, grad_z):
+        dx, d_kernel = cu.depthwise_backward(self._x, self.params["depthwise_kernel"], grad_z,
+                                             self._geom, self.needs_input_gradient)
+        self._set_grad("depthwise_kernel", d_kernel)
+        return dx
+
+
+@registry.register("layer")
+class SeparableConv2D(_Conv):
+    """Depthwise convolution followed by a 1x1 (pointwise) convolution to `filters` channels.
+
+    Weights (Keras order): `depthwise_kernel (kh, kw, in, depth_multiplier)`,
+    `pointwise_kernel (1, 1, in * depth_multiplier, filters)`, `bias (filters,)`.
+
+    Input shape:
+        `(height, width, channels)`.
+    Output shape:
+        `(new_height, new_width, filters)`.
+    """
+
+    DESCRIPTION = "Depthwise then pointwise convolution: a cheaper Conv2D."
+    PARAMS = (
+        *_window_params(2, ("valid", "same")),
+        Param("depth_multiplier", INT, 1, minimum=1,
+              help="Depthwise output channels per input channel."),
+        *_bias_params(),
+        initializer_param("depthwise_initializer", "glorot_uniform"),
+        initializer_param("pointwise_initializer", "glorot_uniform"),
+        initializer_param("bias_initializer", "zeros"),
+        regularizer_param("depthwise_regularizer"),
+        regularizer_param("pointwise_regularizer"),
+        regularizer_param("bias_regularizer"),
+    )
+
+    def __init__(self, filters=32, kernel_size=3, strides=1, padding="valid", dilation_rate=1,
+                 depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, name=None, trainable=True,
+                 **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._configure_conv(
+            filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
+            dilation_rate=dilation_rate, depth_multiplier=depth_multiplier,
+            activation=activation, use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            pointwise_regularizer=pointwise_regularizer, bias_regularizer=bias_regularizer)
+
+    def weight_specs(self, input_shape):
+        inner = input_shape[-1] * self.depth_multiplier
+        return [
+            WeightSpec("depthwise_kernel", (*self.kernel_size, input_shape[-1],
+                                            self.depth_multiplier),
+                       self.depthwise_initializer, regularizer=self.depthwise_regularizer),
+            WeightSpec("pointwise_kernel", (1, 1, inner, self.filters),
+                       self.pointwise_initializer, regularizer=self.pointwise_regularizer),
+            *self._bias_spec(self.filters),
+        ]
+
+    def _linear(self, x):
+        self._x, self._geom = x, self._geometry(x.shape[1:3])
+        u = cu.depthwise_forward(x, self.params["depthwise_kernel"], self._geom)
+        self._u = u.reshape(-1, u.shape[-1])
+        z = self._u @ self.params["pointwise_kernel"].reshape(-1, self.filters)
+        return z.reshape(*u.shape[:-1], self.filters)
+
+    def _linear_backward(self, grad_z):
+        g2 = grad_z.reshape(-1, self.filters)
+        pointwise = self.params["pointwise_kernel"].reshape(-1, self.filters)
+        self._set_grad("pointwise_kernel", self._u.T @ g2)  # dL/dP = u^T g
+        du = (g2 @ pointwise.T).reshape(*grad_z.shape[:-1], -1)  # dL/du = g P^T
+        dx, d_kernel = cu.depthwise_backward(self._x, self.params["depthwise_kernel"], du,
+                                             self._geom, self.needs_input_gradient)
+        self._set_grad("depthwise_kernel", d_kernel)
+        return dx
+
+
+@registry.register("layer")
+class Conv2DTranspose(_ConvND):
+    """Transposed 2-D convolution ("deconvolution"): the adjoint of Conv2D, for upsampling.
+
+    Output size per axis (Keras): valid `(in - 1) * strides + kernel_size` (at least
+    `in * strides`), same `in * strides`. The kernel is `(kh, kw, filters, channels)`.
+
+    Input shape:
+        `(height, width, channels)`.
+    Output shape:
+        `(new_height, new_width, filters)`.
+    """
+
+    DESCRIPTION = "Transposed convolution: learned upsampling (the adjoint of Conv2D)."
+    RANK = 2
+    PARAMS = (*_window_params(2, ("valid", "same")), *_bias_params(), *_KERNEL_PARAMS)
+
+    def _make_geometry(self, spatial):
+        return cu.transpose_geometry(spatial, self.kernel_size, self.strides,
+                                     self.dilation_rate, self.padding)
+
+    def compute_output_shape(self, input_shape):
+        self._check_input(input_shape)
+        return (*self._geometry(input_shape[:-1]).in_size, self.filters)
+
+    def weight_specs(self, input_shape):
+        shape = (*self.kernel_size, self.filters, input_shape[-1])
+        return [WeightSpec("kernel", shape, self.kernel_initializer,
+                           regularizer=self.kernel_regularizer), *self._bias_spec(self.filters)]
+
+    def _linear(self, x):
+        _, h, w, channels = x.shape
+        self._geom = geom = self._geometry((h, w))
+        self._x2 = x.reshape(-1, channels)
+        # out = col2im(x W^T): each input pixel scatters a kernel-sized patch
+        out = cu.col2im_matmul(self._x2, self.params["kernel"], geom)
+        return backend.get_array_module(out).ascontiguousarray(out)  # a padded crop is a view
+
+    def _linear_backward(self, grad_z):
+        (h, w), channels = self._geom.out_size, self._x2.shape[-1]
+        n = grad_z.shape[0]
+        cols = cu.im2col(grad_z, self._geom).reshape(n * h * w, -1)  # adjoint of col2im
+        kernel = self.params["kernel"].reshape(-1, channels)
+        self._set_grad("kernel", cols.T @ self._x2)  # dL/dW = cols^T x
+        if not self.needs_input_gradient:
+            return None
+        return (cols @ kernel).reshape(n, h, w, channels)  # dL/dx = cols W
