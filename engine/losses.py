@@ -1,0 +1,91 @@
+"""Losses with Keras names, defaults and formulas, each with an analytic gradient.
+
+    loss = losses.get("sparse_categorical_crossentropy")
+    value = loss(y_true, y_pred)                          # 0-d array
+    value, grad = loss.value_and_gradient(y_true, y_pred)  # grad: dL/dy_pred
+
+The trainer uses `value_and_logits_gradient` when the model ends in the loss's
+`FUSED_ACTIVATION` (softmax / sigmoid) and `from_logits=False`.
+"""
+
+import difflib
+
+from . import registry
+from .errors import SpecError, describe_choices
+from .loss_base import (EPSILON, REDUCTIONS, Loss, reduce_weighted_values,
+                        squeeze_or_expand_to_same_rank)
+from .loss_crossentropy import (BinaryCrossentropy, CategoricalCrossentropy,
+                                SparseCategoricalCrossentropy)
+from .loss_functions import (CategoricalHinge, CosineSimilarity, Hinge, Huber, KLDivergence,
+                             LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
+                             MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
+                             SquaredHinge)
+
+__all__ = [
+    "EPSILON", "REDUCTIONS", "NAMES", "Loss", "get", "serialize", "deserialize",
+    "reduce_weighted_values", "squeeze_or_expand_to_same_rank",
+    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
+    "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError", "Huber", "LogCosh", "KLDivergence", "Poisson", "Hinge",
+    "SquaredHinge", "CategoricalHinge", "CosineSimilarity",
+]
+
+#: One name per loss, for the compile dialog (aliases such as "mse" are accepted too).
+NAMES = (
+    "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error", "huber", "log_cosh", "kl_divergence", "poisson",
+    "hinge", "squared_hinge", "categorical_hinge", "cosine_similarity",
+)
+
+
+def _unknown(identifier) -> SpecError:
+    close = difflib.get_close_matches(str(identifier), registry.names("loss"), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return SpecError(
+        f"Unknown loss {identifier!r}.{hint} Expected one of: {describe_choices(NAMES)} "
+        "(or a Loss class name, a {'class_name', 'config'} dict, or a Loss instance)."
+    )
+
+
+def get(identifier):
+    """A Loss from a name (`"mse"`, `"categorical_crossentropy"`, `"Huber"`), a
+    `{"class_name", "config"}` dict, a Loss class or instance. `None` gives `None`.
+
+    Raises:
+        SpecError: for an unknown name, listing the valid ones, or a bad config.
+    """
+    if identifier is None or isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if isinstance(identifier, str):
+        if identifier not in registry.names("loss"):
+            raise _unknown(identifier)
+        return registry.get_class("loss", identifier)()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise SpecError(
+        f"Could not interpret loss identifier: {identifier!r}. Pass a name such as "
+        "'mse', a {'class_name', 'config'} dict or a Loss instance."
+    )
+
+
+def serialize(loss: Loss) -> dict:
+    """`{"class_name": ..., "config": ...}` (plain JSON data)."""
+    return loss.to_config()
+
+
+def deserialize(config: dict) -> Loss:
+    """The inverse of `serialize`; classes resolve only through the engine's registry."""
+    class_name = config.get("class_name")
+    if not isinstance(class_name, str) or class_name not in registry.names("loss"):
+        raise _unknown(class_name)
+    cls = registry.get_class("loss", class_name)
+    options = config.get("config") or {}
+    if not isinstance(options, dict):
+        raise SpecError(f"Loss config for {class_name!r} must be a dict. Received: {options!r}")
+    try:
+        return cls.from_config(options)
+    except TypeError as exc:
+        raise SpecError(f"Bad config for loss {class_name!r}: {exc}") from None
