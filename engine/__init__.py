@@ -10,7 +10,15 @@ from .errors import (CheckpointError, DataError, DeviceError, LayerCraftError, S
                      SpecError, TrainingError)
 from .naming import clear_session
 from . import layers
+from . import callbacks, datasets, losses, metrics, optimizers, schedules
 from .graph import ModelGraph, Node, Problem
 from .model import Model
 from .sequential import Sequential
 from .symbolic import Input, SymbolicTensor
+from .tape import GradientTape
+from .checkpoint import load_model
+from . import models
+
+__all__ = ["GradientTape", "Input", "Model", "Sequential", "activations", "backend", "callbacks",
+           "clear_session", "datasets", "initializers", "layers", "load_model", "losses",
+           "metrics", "models", "optimizers", "regularizers", "schedules"]

@@ -345,11 +345,26 @@ class Model(TrainingMixin):
     def __call__(self, x, training: bool = False):
         """Eager call on arrays (as `keras.Model.__call__`); returns device arrays."""
         outputs = self.forward(self.standardize_inputs(x), training=training)
-        self._note_call(training)
+        self._note_call(outputs)
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def _note_call(self, training):
-        """Hook for GradientTape (training.py)."""
+    def _note_call(self, outputs):
+        from .tape import active_tape  # noqa: PLC0415
+
+        tape = active_tape()
+        if tape is not None:
+            tape.record_model_call(self, outputs)
+
+    @property
+    def losses(self) -> list:
+        """The regularization penalties, as Keras's `model.losses` (one summed term)."""
+        from .tape import active_tape, regularization_term  # noqa: PLC0415
+
+        if not any(layer.regularizers for layer in self.layers):
+            return []
+        if active_tape() is not None:
+            return [regularization_term(self)]
+        return [self.regularization_loss()]
 
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
         """Prints (or passes to `print_fn`) a Keras-style table of layers; returns the text."""

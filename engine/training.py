@@ -1,9 +1,13 @@
-"""Inference (and, with compile, training) methods shared by every Model."""
+"""compile / fit / evaluate / predict and friends: the Keras workflow on every Model."""
 
 import numpy as np
 
 from . import backend
-from .errors import DataError
+from .compile_utils import CompiledLoss, CompiledMetrics, check_targets
+from .data_adapter import (ArrayData, DatasetData, class_weights_to_sample_weights, host_arrays,
+                           is_dataset, split_validation)
+from .errors import DataError, TrainingError
+from .trainer import RunControl, evaluate_data, run_fit
 
 
 def batch_slices(count: int, batch_size: int):
@@ -22,40 +26,218 @@ def sample_count(arrays) -> int:
 
 
 class TrainingMixin:
-    """predict/predict_on_batch here; compile/fit/evaluate join in the training issue."""
+    """The Keras training API, mixed into Model."""
 
     def _init_training_state(self):
         self.compiled = False
+        self.optimizer = None
+        self.compile_config = None
+        self.history = None
+        self.training_state = {"epoch": 0}
+        self._control = RunControl()
+        self._initial_epoch_override = None
 
     def _on_device_changed(self):
-        """Called after the weights moved to another device."""
+        """Optimizer slots live on the old device: carry their values to the new one."""
+        if self.optimizer is not None and self.optimizer.iterations:
+            state = self.optimizer.get_state()
+            self.optimizer = type(self.optimizer).from_config(self.optimizer.get_config())
+            self.optimizer.set_state(state)
 
+    # ----- compile -------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                device=None, **kwargs):
+        """Configures training: optimizer, loss(es), metrics, and the device.
+
+        Args:
+            optimizer: A name (`"adam"`), a config dict or an optimizer object.
+            loss: A name, config or loss object; a list or dict for several outputs.
+            metrics: Metric names/objects; a list, or a dict per output.
+            loss_weights: Weights of each output's loss in the total.
+            device: `"cpu"`, `"gpu"` or `"auto"` (GPU when available); moves the weights.
+        """
+        from . import optimizers  # noqa: PLC0415
+
+        unknown = set(kwargs) - {"run_eagerly", "jit_compile", "steps_per_execution",
+                                 "weighted_metrics", "auto_scale_loss"}
+        if unknown:
+            raise TrainingError(f"compile() got unknown arguments: {sorted(unknown)}.")
+        self._require_graph()
+        if device is not None:
+            self.to_device(device)
+        self.optimizer = optimizers.get(optimizer)
+        self._compiled_loss = CompiledLoss(self, loss, loss_weights)
+        self._metrics = CompiledMetrics(metrics, self.output_names)
+        self.compile_config = {"optimizer": _serialize(self.optimizer),
+                               "loss": _serialize_loss(loss), "metrics": _plain(metrics),
+                               "loss_weights": loss_weights}
+        self.compiled = True
+
+    def _require_graph(self):
+        if getattr(self, "_graph", None) is None:
+            raise TrainingError(f"Model '{self.name}' has no layers/Input yet. Start it with "
+                                "Input(shape), or call it on data first.")
+
+    def _require_compiled(self):
+        if not self.compiled:
+            raise TrainingError("You must call `compile()` before using the model. For example: "
+                                "model.compile(optimizer='adam', "
+                                "loss='sparse_categorical_crossentropy', metrics=['accuracy']).")
+
+    # ----- one step ------------------------------------------------------------------------------
+    def _train_step(self, xs, ys, weights):
+        """Forward, loss, backward and one optimizer step; returns the loss (device scalar)."""
+        outputs = self.forward(xs, training=True)
+        total, parts, grads, fused = self._compiled_loss.value_and_grads(ys, outputs, weights)
+        self.backward(grads, from_preactivation=fused)
+        total = total + self.regularization_loss()
+        self._apply_optimizer()
+        self._metrics.update(ys, outputs, self._compiled_loss.losses)
+        return total
+
+    def _apply_optimizer(self):
+        self._ensure_packed()
+        self.optimizer.apply_flat(self._flat_grads, self._flat_params, self._segments)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One gradient step on one batch; returns the loss (and metrics)."""
+        self._require_compiled()
+        data = self._array_data(x, y, sample_weight, class_weight)
+        self._metrics.reset()
+        loss = float(self._train_step(data.xs, data.ys, data.weights))
+        return self._format_results({"loss": loss, **self._metrics.results()}, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled()
+        data = self._array_data(x, y, sample_weight, None)
+        logs = evaluate_data(self, data, data.count)
+        return self._format_results(logs, return_dict)
+
+    # ----- fit / evaluate ------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_freq=1,
+            seed=None, **kwargs):
+        """Trains for `epochs` (the final epoch index) and returns the `History`."""
+        from .callbacks import CallbackList  # noqa: PLC0415
+
+        self._require_compiled()
+        batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
+        _positive_int(epochs, "epochs")
+        if is_dataset(x):
+            data, val_data = DatasetData(x, self), self._validation(validation_data, None)
+        else:
+            data = self._array_data(x, y, sample_weight, class_weight)
+            val_data = self._validation(validation_data, None)
+            if validation_data is None and validation_split:
+                if not 0.0 < validation_split < 1.0:
+                    raise DataError(f"`validation_split` must be between 0 and 1. Received: "
+                                    f"{validation_split}")
+                (tx, ty, tw), (vx, vy, vw) = split_validation(data.xs, data.ys, data.weights,
+                                                             validation_split)
+                data, val_data = ArrayData(tx, ty, tw), ArrayData(vx, vy, vw)
+        self.stop_training = False
+        self._control.reset()
+        steps = steps_per_epoch or data.steps(batch_size)
+        cbs = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
+                           verbose=verbose, epochs=epochs, steps=steps)
+        run_fit(self, data, val_data, batch_size=batch_size, epochs=epochs,
+                initial_epoch=initial_epoch, shuffle=bool(shuffle), callbacks=cbs,
+                steps_per_epoch=steps_per_epoch, validation_freq=validation_freq, seed=seed)
+        self.history = cbs.history
+        return self.history
+
+    def evaluate(self, x=None, y=None, batch_size=32, verbose=1, sample_weight=None,
+                 callbacks=None, return_dict=False, **kwargs):
+        """Loss and metrics on `x`, `y` in inference mode (a float, a list, or a dict)."""
+        from .callbacks import CallbackList  # noqa: PLC0415
+
+        self._require_compiled()
+        batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
+        data = DatasetData(x, self) if is_dataset(x) else self._array_data(x, y, sample_weight,
+                                                                         None)
+        cbs = CallbackList(callbacks, model=self, add_progbar=False, verbose=verbose,
+                           steps=data.steps(batch_size))
+        logs = evaluate_data(self, data, batch_size, cbs)
+        if verbose:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+        return self._format_results(logs, return_dict)
+
+    def _format_results(self, logs, return_dict):
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _validation(self, validation_data, _):
+        if validation_data is None:
+            return None
+        if is_dataset(validation_data):
+            return DatasetData(validation_data, self)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise DataError("`validation_data` must be (x_val, y_val) or "
+                            "(x_val, y_val, sample_weight).")
+        vx, vy = validation_data[0], validation_data[1]
+        vw = validation_data[2] if len(validation_data) == 3 else None
+        return self._array_data(vx, vy, vw, None)
+
+    def _array_data(self, x, y, sample_weight, class_weight) -> ArrayData:
+        """Checked, device-resident arrays (the data moves to the device once)."""
+        if y is None:
+            raise DataError("Targets `y` are missing. Pass labels (y) along with x.")
+        xs, ys = host_arrays(self, x, y, sample_weight)
+        dev_xs = self.standardize_inputs(xs if len(xs) > 1 else xs[0])
+        from .data_adapter import to_target_list  # noqa: PLC0415
+
+        dev_ys = to_target_list(self, ys if len(ys) > 1 else ys[0])
+        check_targets(self, self._compiled_loss, dev_ys)
+        weights = None
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, dtype=np.float32).reshape(-1)
+        elif class_weight:
+            weights = class_weights_to_sample_weights(ys[0], class_weight)
+        if weights is not None:
+            weights = backend.to_device(weights, self.device, backend.FLOATX)
+        return ArrayData(dev_xs, dev_ys, weights)
+
+    # ----- run control (thread-safe, for the GUI) ------------------------------------------------
+    def request_stop(self):
+        """Ends fit() after the current batch. Safe to call from any thread."""
+        self._control.request_stop()
+
+    def pause(self):
+        """Makes fit() wait between batches (without burning CPU) until resume()."""
+        self._control.pause()
+
+    def resume(self):
+        self._control.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self._control.paused
+
+    # ----- inference -----------------------------------------------------------------------------
     def predict(self, x, batch_size: int = 32, verbose: int = 0, callbacks=None):
         """Outputs for `x` in inference mode, batched, as NumPy (a list for several outputs).
 
         Memory stays bounded: each batch goes to the device, runs, and its output is copied
         into one preallocated NumPy array.
         """
-        if batch_size is None:
-            batch_size = 32
+        batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
         arrays = self._host_inputs(x)
         count = sample_count(arrays)
-        results = None
-        for part in batch_slices(count, int(batch_size)):
-            outputs = self.forward(self.standardize_inputs(
-                [a[part] for a in arrays] if len(arrays) > 1 else arrays[0][part]),
-                training=False)
-            if results is None:
-                results = [np.empty((count, *o.shape[1:]), dtype=np.float32) for o in outputs]
+        results = [np.empty((count, *s), dtype=np.float32) for s in self.output_shapes]
+        for part in batch_slices(count, batch_size):
+            batch = [a[part] for a in arrays]
+            outputs = self.forward(self.standardize_inputs(batch if len(batch) > 1 else batch[0]),
+                                   training=False)
             for target, out in zip(results, outputs):
                 target[part] = backend.to_numpy(out)
-        if results is None:  # zero samples
-            results = [np.empty((0, *s), dtype=np.float32) for s in self.output_shapes]
         return results[0] if len(results) == 1 else results
 
     def predict_on_batch(self, x):
-        outputs = self.forward(self.standardize_inputs(x), training=False)
-        outputs = [backend.to_numpy(o) for o in outputs]
+        outputs = [backend.to_numpy(o) for o in self.forward(self.standardize_inputs(x))]
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _host_inputs(self, x) -> list:
@@ -66,3 +248,55 @@ class TrainingMixin:
         if isinstance(x, (list, tuple)) and len(names) > 1:
             return list(x)
         return [x]
+
+    def optimizer_param_count(self) -> int:
+        if self.optimizer is None or not hasattr(self.optimizer, "get_state"):
+            return 0
+        return sum(int(np.size(v)) for k, v in self.optimizer.get_state().items()
+                   if k != "iterations" and np.ndim(v) > 0)
+
+    # ----- saving (engine.checkpoint does the work) ----------------------------------------------
+    def save(self, filepath, include_optimizer=True):
+        from .checkpoint import save_model  # noqa: PLC0415
+
+        save_model(self, filepath, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath):
+        from .checkpoint import save_weights  # noqa: PLC0415
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath):
+        from .checkpoint import load_weights  # noqa: PLC0415
+
+        load_weights(self, filepath)
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise TrainingError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def _serialize(obj):
+    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+
+def _serialize_loss(loss):
+    if isinstance(loss, dict):
+        return {k: _serialize_loss(v) for k, v in loss.items()}
+    if isinstance(loss, (list, tuple)):
+        return [_serialize_loss(v) for v in loss]
+    if loss is None or isinstance(loss, str):
+        return loss
+    return _serialize(loss)
+
+
+def _plain(metrics):
+    if metrics is None or isinstance(metrics, str):
+        return metrics
+    if isinstance(metrics, dict):
+        return {k: _plain(v) for k, v in metrics.items()}
+    if isinstance(metrics, (list, tuple)):
+        return [_plain(m) for m in metrics]
+    return _serialize(metrics)

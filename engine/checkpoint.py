@@ -1,0 +1,359 @@
+"""Saved models, weights and training checkpoints: one verified zip file each.
+
+A checkpoint (`.lcm`, kind "model") holds the model spec, every weight, the compile settings,
+the optimizer state, the epoch count, the best monitored values and the history, so training
+resumes exactly. A weights file (`.weights.lcw` by convention, kind "weights") holds the spec
+and the weights only. Any file name works: the manifest says what a file holds.
+
+Members (see `checkpoint_archive` for the container and its checks):
+    manifest.json          format, version, engine version, kind, time, SHA-256 + size of
+                           every other member
+    model.json             the model spec (`Model.to_spec()`)
+    weights.safetensors    float32 weights named "0000:dense/kernel" (position in Keras
+                           order : layer name / weight name)
+    optimizer.safetensors  the optimizer state (`optimizer.get_state()`), model kind only
+    training.json          compile settings, optimizer class and config, epoch, best, extra
+    history.json           `History.history`, `.epoch` and `.params`
+
+Loading never executes anything from a file: no pickle, class names only through the engine
+registry (`Model.from_spec`), no path or URL inside a file is followed.
+"""
+
+from dataclasses import dataclass, field
+import os
+import re
+
+import numpy as np
+
+from . import backend, checkpoint_archive, registry, safetensors_io
+from .checkpoint_archive import json_bytes, parse_json, write_bytes_atomically
+from .errors import CheckpointError, LayerCraftError
+
+MODEL_SUFFIX = ".lcm"
+WEIGHTS_SUFFIX = ".weights.lcw"
+
+__all__ = ["CheckpointContents", "MODEL_SUFFIX", "WEIGHTS_SUFFIX", "load_model",
+           "load_weights", "read_checkpoint", "save_model", "save_weights",
+           "write_bytes_atomically"]
+
+_WEIGHT_NAME = re.compile(r"^(\d+):(.+)/([^/]+)$")
+
+
+@dataclass
+class CheckpointContents:
+    """Everything in a checkpoint file, verified, as plain data (no model is built).
+
+    Attributes:
+        path: The file read.
+        kind: `"model"` (full checkpoint) or `"weights"`.
+        format_version, engine_version, created: From the manifest.
+        spec: The model spec (JSON data).
+        weights: `"0000:layer/weight"` -> float32 array, in Keras order.
+        optimizer_state: Name -> array (`optimizer.get_state()`), or None.
+        training: `compile_config`, `optimizer`, `epoch`, `best`, `extra` (model kind).
+        history: `{"history": {...}, "epoch": [...], "params": {...}}`, or None.
+    """
+
+    path: str
+    kind: str
+    format_version: int
+    engine_version: str
+    created: str
+    spec: dict
+    weights: dict
+    optimizer_state: dict | None = None
+    training: dict = field(default_factory=dict)
+    history: dict | None = None
+
+    @property
+    def weight_list(self) -> list:
+        return list(self.weights.values())
+
+    @property
+    def epoch(self) -> int:
+        """Completed epochs when it was saved (0 for weights files)."""
+        return self.training.get("epoch", 0)
+
+    @property
+    def compile_config(self):
+        return self.training.get("compile_config")
+
+    @property
+    def best(self) -> dict:
+        return self.training.get("best", {})
+
+    @property
+    def extra(self) -> dict:
+        return self.training.get("extra", {})
+
+
+# ----- saving --------------------------------------------------------------------------------
+def save_model(model, path, include_optimizer: bool = True, extra: dict | None = None, *,
+               epoch: int | None = None, history=None) -> None:
+    """Saves a full checkpoint of `model` to `path`, atomically.
+
+    Args:
+        model: A built engine model (compiled or not).
+        path: Target file; `.lcm` by convention.
+        include_optimizer: Whether to save the optimizer state (when the model has one).
+        extra: More JSON data to keep in `training.json` (read back as `.extra`).
+        epoch: Completed epochs to record; defaults to `model.training_state["epoch"]`.
+        history: A `History` (or its dict form) to save instead of `model.history`.
+
+    Raises:
+        CheckpointError: if a part cannot be stored or the file cannot be written.
+    """
+    from . import __version__  # noqa: PLC0415 - the package imports this module
+
+    path = os.fspath(path)
+    members = _spec_and_weights(model, path)
+    state = getattr(model, "training_state", None) or {}
+    optimizer = getattr(model, "optimizer", None)
+    training = {
+        "compile_config": getattr(model, "compile_config", None),
+        "optimizer": _optimizer_entry(optimizer),
+        "epoch": int(state.get("epoch", 0) if epoch is None else epoch),
+        "best": {str(k): _plain(v) for k, v in state.get("best", {}).items()},
+        "extra": dict(extra or {}),
+    }
+    members["training.json"] = _json_member(path, "training settings", training)
+    if include_optimizer and optimizer is not None and hasattr(optimizer, "get_state"):
+        members["optimizer.safetensors"] = _tensor_member(path, "optimizer state", {
+            name: backend.to_numpy(value) for name, value in optimizer.get_state().items()})
+    history = getattr(model, "history", None) if history is None else history
+    if history is not None:
+        members["history.json"] = _json_member(path, "history", _history_dict(history))
+    write_bytes_atomically(path, checkpoint_archive.pack(members, "model", __version__))
+
+
+def save_weights(model, path) -> None:
+    """Saves the spec and the weights of `model` to `path` (`.weights.lcw` by convention)."""
+    from . import __version__  # noqa: PLC0415
+
+    path = os.fspath(path)
+    members = _spec_and_weights(model, path)
+    write_bytes_atomically(path, checkpoint_archive.pack(members, "weights", __version__))
+
+
+def _spec_and_weights(model, path: str) -> dict:
+    layout = weight_layout(model)
+    arrays = model.get_weights()
+    tensors = {f"{i:04d}:{layer}/{key}": np.asarray(array, dtype=np.float32)
+               for i, ((layer, key, _), array) in enumerate(zip(layout, arrays))}
+    return {"model.json": _json_member(path, "model spec", model.to_spec()),
+            "weights.safetensors": _tensor_member(path, "weights", tensors)}
+
+
+def weight_layout(model) -> list[tuple]:
+    """`(layer name, weight name, shape)` of each of `model.get_weights()`, in that order."""
+    return [(layer.name, key, tuple(int(d) for d in value.shape))
+            for layer in model.layers for key, value in layer.params.items()]
+
+
+def _optimizer_entry(optimizer):
+    if optimizer is None or not hasattr(optimizer, "get_config"):
+        return None
+    return {"class_name": registry.class_name_of(type(optimizer)),
+            "config": optimizer.get_config()}
+
+
+def _history_dict(history) -> dict:
+    if isinstance(history, dict):
+        data = history
+    else:
+        data = {"history": history.history, "epoch": getattr(history, "epoch", []),
+                "params": getattr(history, "params", {}) or {}}
+    return {"history": {str(k): [_plain(v) for v in values]
+                        for k, values in data.get("history", {}).items()},
+            "epoch": [int(e) for e in data.get("epoch", [])],
+            "params": {str(k): v for k, v in (data.get("params") or {}).items()
+                       if v is None or isinstance(v, (bool, int, float, str))}}
+
+
+def _plain(value):
+    """A log value as JSON data (NumPy scalars and arrays become numbers and lists)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    return value
+
+
+def _json_member(path: str, what: str, value) -> bytes:
+    try:
+        return json_bytes(value)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"Could not save the checkpoint '{path}': the {what} are not "
+                              f"plain JSON data ({exc}).") from None
+
+
+def _tensor_member(path: str, what: str, tensors: dict) -> bytes:
+    try:
+        return safetensors_io.encode(tensors)
+    except safetensors_io.SafetensorsFormatError as exc:
+        raise CheckpointError(f"Could not save the {what} to '{path}': {exc}") from None
+
+
+# ----- reading --------------------------------------------------------------------------------
+def read_checkpoint(path) -> CheckpointContents:
+    """Reads and verifies every part of a checkpoint or weights file; builds no model.
+
+    Raises:
+        CheckpointError: for a missing, foreign, truncated, corrupted, tampered or
+            newer-format file, saying which and what to do.
+    """
+    path = os.fspath(path)
+    manifest, members = checkpoint_archive.unpack(path)
+    kind = manifest["kind"]
+    if kind == "weights" and set(members) != set(checkpoint_archive.REQUIRED):
+        raise CheckpointError(f"The weights file '{path}' holds training data too, so it was "
+                              "not written by LayerCraft. Use an original copy.")
+    spec = parse_json(path, "model.json", members["model.json"])
+    if not isinstance(spec, dict):
+        raise CheckpointError(f"The model spec in '{path}' is not a JSON object.")
+    optimizer = members.get("optimizer.safetensors")
+    history = members.get("history.json")
+    return CheckpointContents(
+        path=path, kind=kind, format_version=manifest["version"],
+        engine_version=str(manifest.get("engine_version", "")),
+        created=str(manifest.get("created", "")), spec=spec,
+        weights=_read_weights(path, members["weights.safetensors"]),
+        optimizer_state=None if optimizer is None else _tensors(path, "optimizer.safetensors",
+                                                                 optimizer),
+        training=_read_training(path, members.get("training.json")),
+        history=None if history is None else _read_history(path, history))
+
+
+def _tensors(path: str, name: str, data: bytes) -> dict:
+    try:
+        return safetensors_io.decode(data)[0]
+    except safetensors_io.SafetensorsFormatError as exc:
+        raise CheckpointError(f"The member {name!r} of '{path}' is not valid safetensors data: "
+                              f"{exc} Use an original copy.") from None
+
+
+def _read_weights(path: str, data: bytes) -> dict:
+    tensors = _tensors(path, "weights.safetensors", data)
+    indexed = {}
+    for name, array in tensors.items():
+        match = _WEIGHT_NAME.match(name)
+        if match is None or array.dtype != np.float32:
+            raise CheckpointError(f"The weights in '{path}' include {name!r} ({array.dtype}), "
+                                  "which LayerCraft does not write. Use an original copy.")
+        indexed[int(match.group(1))] = (name, array)
+    if sorted(indexed) != list(range(len(indexed))):
+        raise CheckpointError(f"The weights in '{path}' are not numbered 0..{len(indexed) - 1}. "
+                              "Use an original copy.")
+    return dict(indexed[i] for i in range(len(indexed)))
+
+
+def _read_training(path: str, data: bytes | None) -> dict:
+    if data is None:
+        return {}
+    training = parse_json(path, "training.json", data)
+    if not _valid_training(training):
+        raise CheckpointError(f"The training settings in '{path}' are malformed. Use an "
+                              "original copy, or load only the weights.")
+    return training
+
+
+def _valid_training(training) -> bool:
+    if not isinstance(training, dict):
+        return False
+    epoch = training.get("epoch", 0)
+    return (isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0
+            and all(isinstance(training.get(k, {}), dict) for k in ("best", "extra"))
+            and all(isinstance(training.get(k), (dict, type(None)))
+                    for k in ("compile_config", "optimizer")))
+
+
+def _read_history(path: str, data: bytes) -> dict:
+    history = parse_json(path, "history.json", data)
+    if not isinstance(history, dict) or not isinstance(history.get("history"), dict) or any(
+            not isinstance(v, list) for v in history["history"].values()) or not isinstance(
+            history.get("epoch", []), list):
+        raise CheckpointError(f"The history in '{path}' is malformed. Use an original copy.")
+    return history
+
+
+# ----- loading ---------------------------------------------------------------------------------
+def load_model(path, compile: bool = True, device: str = "cpu"):
+    """Rebuilds the model saved at `path` with its weights and, for a checkpoint, its
+    compile settings, optimizer state, history (`model.history`) and `model.training_state`.
+
+    Args:
+        path: A checkpoint (`.lcm`) or a weights file (gives an uncompiled model).
+        compile: Whether to compile with the saved settings and restore the optimizer.
+        device: `"cpu"`, `"gpu"` or `"auto"`.
+
+    Raises:
+        CheckpointError: when the file cannot be read or its model cannot be rebuilt.
+    """
+    from .model import Model  # noqa: PLC0415 - the model module may import this one
+
+    contents = read_checkpoint(path)
+    try:
+        model = Model.from_spec(contents.spec, device=device)
+    except LayerCraftError as exc:
+        raise CheckpointError(f"The checkpoint '{contents.path}' holds a model this LayerCraft "
+                              f"cannot build:\n{exc}") from None
+    assign_weights(model, contents)
+    model.training_state = {"epoch": contents.epoch, "best": dict(contents.best)}
+    model.history = None if contents.history is None else _history_object(model, contents)
+    if compile and contents.compile_config is not None:
+        _restore_compile(model, contents)
+    return model
+
+
+def load_weights(model, path) -> None:
+    """Loads the weights saved at `path` (a weights file or a checkpoint) into `model`.
+
+    Raises:
+        CheckpointError: naming the first weight whose name or shape does not match.
+    """
+    assign_weights(model, read_checkpoint(path))
+
+
+def assign_weights(model, contents: CheckpointContents) -> None:
+    """Copies the saved weights into `model` after checking their names and shapes.
+
+    Layer names may differ (a model rebuilt in a new session); the order of the weights,
+    each weight's name (`kernel`, `bias`...) and its shape must match.
+    """
+    layout = weight_layout(model)
+    saved = list(contents.weights.items())
+    if len(saved) != len(layout):
+        raise CheckpointError(
+            f"The checkpoint '{contents.path}' holds {len(saved)} weight arrays, but model "
+            f"'{model.name}' has {len(layout)}. Load it into a model with the same layers, or "
+            "use load_model() to rebuild the saved model.")
+    for (name, array), (layer, key, shape) in zip(saved, layout):
+        if _WEIGHT_NAME.match(name).group(3) != key or tuple(array.shape) != shape:
+            raise CheckpointError(
+                f"The checkpoint '{contents.path}' does not fit model '{model.name}': its "
+                f"weight {name!r} has shape {tuple(array.shape)}, but the model's weight "
+                f"'{layer}/{key}' at that position has shape {shape}. Load it into a model "
+                "with the same layers, or use load_model() to rebuild the saved model.")
+    model.set_weights([array for _, array in saved])
+
+
+def _history_object(model, contents):
+    from .callbacks.history import History  # noqa: PLC0415 - callbacks import this module
+
+    history = History.from_dict(contents.history)
+    history.set_model(model)
+    return history
+
+
+def _restore_compile(model, contents) -> None:
+    config = dict(contents.compile_config)
+    if contents.training.get("optimizer"):
+        config["optimizer"] = contents.training["optimizer"]  # its current learning rate
+    try:
+        model.compile(**config)
+        if contents.optimizer_state is not None:
+            model.optimizer.set_state(contents.optimizer_state)
+    except (LayerCraftError, TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(
+            f"The checkpoint '{contents.path}' has compile settings or an optimizer state this "
+            f"LayerCraft cannot use ({exc}). Load it with compile=False and compile the model "
+            "yourself.") from None
+

@@ -1,0 +1,162 @@
+"""Turns what `fit`/`evaluate` receive (arrays, lists, dicts, Datasets) into device batches.
+
+The data moves to the training device once (when it is an array set); each epoch shuffles
+an index permutation, never the data itself.
+"""
+
+import math
+
+import numpy as np
+
+from . import backend
+from .errors import DataError
+
+
+class ArrayData:
+    """Inputs, targets and sample weights as lists of device arrays of equal length."""
+
+    def __init__(self, xs, ys, weights=None):
+        self.xs, self.ys, self.weights = xs, ys, weights
+        self.count = int(xs[0].shape[0])
+
+    def take(self, index):
+        """The batch at `index` (a slice or an index array)."""
+        xs = [x[index] for x in self.xs]
+        ys = [y[index] for y in self.ys]
+        w = None if self.weights is None else self.weights[index]
+        return xs, ys, w
+
+    def steps(self, batch_size: int) -> int:
+        return max(1, math.ceil(self.count / batch_size))
+
+    def batches(self, batch_size: int, shuffle=False, rng=None):
+        """(xs, ys, weights) per batch; the last batch may be partial (as Keras)."""
+        if shuffle:
+            order = backend.to_device(rng.permutation(self.count), self.device)
+        for start in range(0, self.count, batch_size):
+            stop = min(start + batch_size, self.count)
+            yield self.take(order[start:stop] if shuffle else slice(start, stop))
+
+    @property
+    def device(self):
+        return backend.device_of(self.xs[0])
+
+
+class DatasetData:
+    """Adapter for `engine.data.Dataset` (or any re-iterable of (x, y) batches)."""
+
+    def __init__(self, dataset, model):
+        self.dataset, self.model = dataset, model
+
+    def steps(self, batch_size: int) -> int | None:
+        try:
+            return len(self.dataset)
+        except TypeError:
+            return None
+
+    def batches(self, batch_size, shuffle=False, rng=None):
+        for item in self.dataset:
+            if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+                raise DataError("A dataset for fit/evaluate must yield (x, y) or "
+                                f"(x, y, sample_weight) batches. Received: {type(item).__name__}")
+            x, y = item[0], item[1]
+            w = item[2] if len(item) == 3 else None
+            xs = self.model.standardize_inputs(x)
+            ys = to_target_list(self.model, y)
+            yield xs, ys, None if w is None else backend.to_device(w, self.model.device,
+                                                                    backend.FLOATX)
+
+
+def is_dataset(x) -> bool:
+    """An `engine.data.Dataset` (or anything with its batching interface), not an array."""
+    from .data import Dataset  # noqa: PLC0415
+
+    return isinstance(x, Dataset) or (hasattr(x, "cardinality") and hasattr(x, "__iter__"))
+
+
+def to_target_list(model, y) -> list:
+    """Targets in output order as float32 device arrays."""
+    names = model.output_names
+    if isinstance(y, dict):
+        missing = [n for n in names if n not in y]
+        if missing:
+            raise DataError(f"Targets are missing for outputs {missing}. Give one array per "
+                            f"output: {names}.")
+        ys = [y[n] for n in names]
+    elif isinstance(y, (list, tuple)) and len(names) > 1:
+        ys = list(y)
+    else:
+        ys = [y]
+    if len(ys) != len(names):
+        raise DataError(f"The model has {len(names)} outputs ({', '.join(names)}) but "
+                        f"{len(ys)} target arrays were given.")
+    return [backend.to_device(np.asarray(backend.to_numpy(t)) if not backend.is_gpu_array(t)
+                              else t, model.device, backend.FLOATX) for t in ys]
+
+
+def host_arrays(model, x, y, sample_weight):
+    """NumPy (or device) arrays in input/output order, checked for length and finiteness."""
+    xs = model._host_inputs(x)
+    ys = None if y is None else (
+        [y[n] for n in model.output_names] if isinstance(y, dict) else
+        (list(y) if isinstance(y, (list, tuple)) and len(model.output_names) > 1 else [y]))
+    xs = [a if backend.is_gpu_array(a) else np.asarray(a) for a in xs]
+    if ys is not None:
+        ys = [a if backend.is_gpu_array(a) else np.asarray(a) for a in ys]
+    arrays = xs + (ys or []) + ([np.asarray(sample_weight)] if sample_weight is not None else [])
+    sizes = [int(a.shape[0]) if a.ndim else 0 for a in arrays]
+    if len(set(sizes)) > 1:
+        names = [f"'x' sizes: {', '.join(str(s) for s in sizes[:len(xs)])}"]
+        if ys is not None:
+            names.append(f"'y' sizes: {', '.join(str(s) for s in sizes[len(xs):len(xs) + len(ys)])}")
+        if sample_weight is not None:
+            names.append(f"'sample_weight' sizes: {sizes[-1]}")
+        raise DataError("Data cardinality is ambiguous. Make sure all arrays contain the same "
+                        "number of samples.\n" + "\n".join(names))
+    if sizes and sizes[0] == 0:
+        raise DataError("The data is empty (0 samples). Load a data set with samples.")
+    for label, group in (("x", xs), ("y", ys or [])):
+        for i, a in enumerate(group):
+            check_finite(a, label if len(group) == 1 else f"{label}[{i}]")
+    return xs, ys
+
+
+def check_finite(array, label: str) -> None:
+    if not np.issubdtype(array.dtype, np.number) and array.dtype != np.bool_:
+        raise DataError(f"'{label}' holds {array.dtype} values; numbers are needed. Convert "
+                        "text columns to numbers (e.g. class indices) first.")
+    if np.issubdtype(array.dtype, np.floating):
+        xp = backend.get_array_module(array)
+        bad = ~xp.isfinite(array)
+        if bool(bad.any()):
+            first = np.argwhere(backend.to_numpy(bad))[0]
+            raise DataError(f"'{label}' contains NaN or infinite values (first at sample "
+                            f"{int(first[0])}, position {tuple(int(i) for i in first[1:])}). "
+                            "Remove those samples or fill the missing values before training.")
+
+
+def split_validation(xs, ys, weights, fraction: float):
+    """Keras's validation_split: the last `fraction` of the samples, taken before shuffling."""
+    count = int(xs[0].shape[0])
+    split_at = int(math.floor(count * (1.0 - fraction)))
+    if split_at == 0 or split_at == count:
+        raise DataError(
+            f"Training data contains {count} samples, which is not sufficient to split it into "
+            f"a validation and training set as specified by `validation_split={fraction}`. "
+            "Either provide more data, or a different value for the `validation_split` argument.")
+    head = ([x[:split_at] for x in xs], [y[:split_at] for y in ys],
+            None if weights is None else weights[:split_at])
+    tail = ([x[split_at:] for x in xs], [y[split_at:] for y in ys],
+            None if weights is None else weights[split_at:])
+    return head, tail
+
+
+def class_weights_to_sample_weights(y, class_weight: dict):
+    """Per-sample weights from a {class: weight} dict (sparse or one-hot targets)."""
+    y = backend.to_numpy(y)
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype(np.int64)
+    weights = np.ones(len(labels), dtype=np.float32)
+    for cls, w in class_weight.items():
+        weights[labels == int(cls)] = float(w)
+    return weights
