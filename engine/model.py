@@ -68,6 +68,7 @@ class Model(TrainingMixin):
             self._owners[name] = owner
             self._nodes[name] = owner if not node.shares else _shadow_of(owner, name)
         self._plan = self._make_plan(analysis.order)
+        self._input_set = {name for name, _, parents in self._plan if not parents}
         self._build_layers()
 
     def _make_plan(self, order):
@@ -287,13 +288,15 @@ class Model(TrainingMixin):
                 values[name] = layer.forward([values[p] for p in parents], training=training)
         return [values[name] for name in self.output_names]
 
-    def backward(self, output_grads: list, from_preactivation=()) -> dict:
+    def backward(self, output_grads: list, from_preactivation=(), input_gradients=True) -> dict:
         """Backpropagates dL/d(outputs); fills every trainable gradient.
 
         Args:
             output_grads: One gradient per output, in `output_names` order.
             from_preactivation: Output names whose gradient is already with respect to the
                 output layer's pre-activation (fused softmax/sigmoid + cross-entropy).
+            input_gradients: Whether dL/d(input) is wanted; training passes False so the
+                layers right after the Inputs skip computing it.
 
         Returns:
             dL/d(input) for each Input node, by name.
@@ -309,6 +312,8 @@ class Model(TrainingMixin):
             if not parents:
                 input_grads[name] = grad
                 continue
+            if all(p in self._input_set for p in parents):
+                layer.needs_input_gradient = input_gradients
             if name in from_preactivation:
                 grads_in = layer.backward_from_preactivation(grad)
             else:

@@ -102,7 +102,7 @@ class GradientTape:
         if not isinstance(target, TapeValue):
             raise TrainingError(_UNSUPPORTED)
         model, output_grads, regularized = self._output_gradients(target)
-        model.backward(output_grads, from_preactivation=set())
+        model.backward(output_grads, from_preactivation=set(), input_gradients=False)
         if not regularized:  # backward always adds penalty gradients; take them out again
             for layer in model.layers:
                 for key, reg in layer.regularizers.items():

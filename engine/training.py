@@ -89,7 +89,7 @@ class TrainingMixin:
         """Forward, loss, backward and one optimizer step; returns the loss (device scalar)."""
         outputs = self.forward(xs, training=True)
         total, parts, grads, fused = self._compiled_loss.value_and_grads(ys, outputs, weights)
-        self.backward(grads, from_preactivation=fused)
+        self.backward(grads, from_preactivation=fused, input_gradients=False)
         total = total + self.regularization_loss()
         self._apply_optimizer()
         self._metrics.update(ys, outputs, self._compiled_loss.losses)

@@ -46,6 +46,10 @@ class Layer:
     MAX_INPUTS: int | None = 1
     #: Whether forward depends on `training` (Dropout, BatchNormalization...).
     TRAINING_DEPENDENT = False
+    #: Whether backward must return dL/d(input). The model clears it for layers fed only by
+    #: Input nodes during training, where that gradient would be thrown away (it costs a
+    #: third of the first layer's work). Layers that cannot skip it simply ignore the flag.
+    needs_input_gradient = True
 
     def __init__(self, name: str | None = None, trainable: bool = True, **kwargs):
         if kwargs:

@@ -133,6 +133,8 @@ class Dense(Layer):
             self.grads["kernel"][...] = x2.T @ g2
         if self.use_bias and "bias" in self.grads:
             self.grads["bias"][...] = g2.sum(axis=0)
+        if not self.needs_input_gradient:
+            return None
         return grad_z @ self.params["kernel"].T
 
 
