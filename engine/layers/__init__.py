@@ -20,3 +20,7 @@ for _module in _MODULES:
         globals()[_name] = getattr(_mod, _name)
 
 __all__ = ["Layer", "WeightSpec", "Activation", "Dense", "InputLayer"]
+
+from ..symbolic import Input  # noqa: E402 - `keras.layers.Input`, as in Keras
+
+__all__.append("Input")
