@@ -1,1 +1,1 @@
-"""LayerCraft's desktop application (PySide6 + pyqtgraph), a thin view over the engine."""
+"""LayerCraft's desktop app (PySide6 + pyqtgraph), a thin view over `engine`."""

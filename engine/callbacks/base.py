@@ -147,7 +147,7 @@ class CallbackList(Callback):
     Args:
         callbacks: Callback instances (a nested list is flattened).
         model: The model, passed to every callback's `set_model`.
-        add_history: Appends a `History` unless one is in the list.
+        add_history: Adds a `History` (first) unless one is in the list.
         add_progbar: Appends a `ProgbarLogger` unless one is in the list.
         **params: `epochs`, `steps`, `verbose`, passed to every `set_params`.
     """
@@ -172,8 +172,9 @@ class CallbackList(Callback):
         self.history = next((c for c in self.callbacks if isinstance(c, History)), None)
         self.progbar = next((c for c in self.callbacks if isinstance(c, ProgbarLogger)), None)
         if self.history is None and add_history:
+            # First, so a checkpoint saved at an epoch's end already holds that epoch's logs.
             self.history = History()
-            self.callbacks.append(self.history)
+            self.callbacks.insert(0, self.history)
         if self.progbar is None and add_progbar:
             self.progbar = ProgbarLogger()
             self.callbacks.append(self.progbar)

@@ -21,8 +21,16 @@ class History(Callback):
 
     def on_train_begin(self, logs=None):
         self.epoch = []
+        self._adopt_resumed()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # History runs first (so checkpoints written at an epoch's end include that epoch);
+        # BackupAndRestore's on_train_begin comes after ours, so look again here.
+        self._adopt_resumed()
+
+    def _adopt_resumed(self):
         resumed = getattr(self.model, "_resumed_history", None)
-        if resumed:  # BackupAndRestore found an interrupted run: continue its record
+        if resumed:  # an interrupted or continued run: carry on with its record
             self.history = copy.deepcopy(resumed.get("history", {}))
             self.epoch = list(resumed.get("epoch", []))
             self.model._resumed_history = None

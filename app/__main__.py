@@ -1,0 +1,54 @@
+"""`python -m app` / `layercraft`: opens LayerCraft's main window.
+
+Usage: layercraft [PROJECT.lcproj] [--smoke [--screenshot PNG]] [--no-restore]
+
+`--smoke` is the CI check of `app/smoke.py`: open the window offscreen on the built-in
+example, train one short epoch through the worker thread, optionally save a screenshot, quit
+with 0 (non-zero on any failure).
+"""
+
+import argparse
+import sys
+import time
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="layercraft", description="LayerCraft model builder")
+    parser.add_argument("project", nargs="?", help="a .lcproj project file to open")
+    parser.add_argument("--smoke", action="store_true",
+                        help="open the example, train one short epoch, quit (CI check)")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="with --smoke: save a screenshot of the window after training")
+    parser.add_argument("--no-restore", action="store_true",
+                        help="do not offer to restore unsaved work from a crash")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    started = time.perf_counter()
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.smoke:
+        from .smoke import run_smoke  # noqa: PLC0415
+
+        return run_smoke(args.screenshot)
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - keep `--help` instant
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("LayerCraft")
+    app.setOrganizationName("LayerCraft")
+    from . import messages, theme  # noqa: PLC0415
+
+    theme.apply(app)
+    messages.install_excepthook()
+    from .main_window import MainWindow  # noqa: PLC0415
+
+    window = MainWindow(args.project, restore=not args.no_restore)
+    window.setWindowIcon(theme.app_icon())
+    window.show()
+    app.processEvents()
+    window.statusBar().showMessage(f"Ready ({time.perf_counter() - started:.1f} s).", 4000)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

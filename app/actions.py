@@ -1,0 +1,105 @@
+"""The main window's actions, menus and toolbar (declarations only; slots live elsewhere)."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QToolButton
+
+from . import examples, theme
+
+# name: (text, shortcut, icon, status tip)
+ACTIONS = {
+    "new": ("&New", QKeySequence.New, "new", "Start an empty project"),
+    "open": ("&Open…", QKeySequence.Open, "open", "Open a project file"),
+    "save": ("&Save", QKeySequence.Save, "save", "Save the project"),
+    "save_as": ("Save &As…", QKeySequence.SaveAs, None, "Save the project under a new name"),
+    "export_spec": ("&Export Model Spec (JSON)…", None, "export",
+                    "Write the model spec that engine.Model.from_spec() reads"),
+    "quit": ("&Quit", QKeySequence.Quit, None, "Close LayerCraft"),
+    "undo": ("&Undo", QKeySequence.Undo, "undo", "Undo the last edit"),
+    "redo": ("&Redo", QKeySequence("Ctrl+Shift+Z"), "redo", "Redo the last undone edit"),
+    "cut": ("Cu&t", QKeySequence.Cut, "cut", "Cut the selected blocks"),
+    "copy": ("&Copy", QKeySequence.Copy, "copy", "Copy the selected blocks"),
+    "paste": ("&Paste", QKeySequence.Paste, "paste", "Paste blocks (with new names)"),
+    "delete": ("&Delete", QKeySequence.Delete, "delete", "Delete the selected blocks and edges"),
+    "select_all": ("Select &All", QKeySequence.SelectAll, None, "Select every block"),
+    "zoom_in": ("Zoom &In", QKeySequence.ZoomIn, "zoom-in", "Zoom in"),
+    "zoom_out": ("Zoom &Out", QKeySequence.ZoomOut, "zoom-out", "Zoom out"),
+    "zoom_fit": ("&Fit to View", QKeySequence("Ctrl+0"), "zoom-fit", "Show the whole model"),
+    "auto_layout": ("Auto-&Layout", QKeySequence("Ctrl+L"), "layout",
+                    "Arrange the blocks top to bottom"),
+    "compile": ("&Compile…", QKeySequence("Ctrl+Shift+C"), "compile",
+                "Choose optimizer, loss, metrics and device"),
+    "about": ("&About LayerCraft", None, None, "About LayerCraft"),
+}
+
+
+def create_actions(window) -> dict[str, QAction]:
+    actions = {}
+    for name, (text, shortcut, icon, tip) in ACTIONS.items():
+        action = QAction(text, window)
+        action.setObjectName(f"action_{name}")
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon:
+            action.setIcon(theme.icon_for_action(icon))
+        action.setStatusTip(tip)
+        action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.NativeText)})"
+                          if shortcut is not None else tip)
+        actions[name] = action
+    actions["redo"].setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+    actions["delete"].setShortcuts([QKeySequence.Delete, QKeySequence(Qt.Key_Backspace)])
+    actions["zoom_in"].setShortcuts([QKeySequence.ZoomIn, QKeySequence("Ctrl+=")])
+    for name in ("cut", "copy", "paste", "delete", "select_all"):
+        actions[name].setShortcutContext(Qt.WidgetWithChildrenShortcut)
+    return actions
+
+
+def build_menus(window, actions) -> dict:
+    bar = window.menuBar()
+    menus = {}
+    file_menu = menus["file"] = bar.addMenu("&File")
+    file_menu.addActions([actions["new"], actions["open"]])
+    menus["recent"] = file_menu.addMenu("Open &Recent")
+    menus["recent"].setObjectName("recentMenu")
+    menus["examples"] = file_menu.addMenu("&Examples")
+    menus["examples"].setObjectName("examplesMenu")
+    for stem, title in examples.EXAMPLES:
+        action = menus["examples"].addAction(title)
+        action.setObjectName(f"example_{stem}")
+        action.setData(stem)
+    file_menu.addSeparator()
+    file_menu.addActions([actions["save"], actions["save_as"], actions["export_spec"]])
+    file_menu.addSeparator()
+    file_menu.addAction(actions["quit"])
+    edit = menus["edit"] = bar.addMenu("&Edit")
+    edit.addActions([actions["undo"], actions["redo"]])
+    edit.addSeparator()
+    edit.addActions([actions[n] for n in ("cut", "copy", "paste", "delete", "select_all")])
+    view = menus["view"] = bar.addMenu("&View")
+    view.addActions([actions[n] for n in ("zoom_in", "zoom_out", "zoom_fit")])
+    view.addSeparator()
+    view.addAction(actions["auto_layout"])
+    menus["panels"] = view.addMenu("&Panels")
+    model = menus["model"] = bar.addMenu("&Model")
+    model.addAction(actions["compile"])
+    help_menu = menus["help"] = bar.addMenu("&Help")
+    help_menu.addAction(actions["about"])
+    return menus
+
+
+def build_toolbar(window, actions):
+    bar = window.addToolBar("Main")
+    bar.setObjectName("mainToolBar")
+    bar.setMovable(False)
+    bar.setToolButtonStyle(Qt.ToolButtonIconOnly)
+    for group in (("new", "open", "save"), ("undo", "redo"), ("cut", "copy", "paste", "delete"),
+                  ("zoom_in", "zoom_out", "zoom_fit", "auto_layout")):
+        bar.addActions([actions[n] for n in group])
+        bar.addSeparator()
+    compile_button = QToolButton()
+    compile_button.setObjectName("compileButton")
+    compile_button.setDefaultAction(actions["compile"])
+    compile_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+    compile_button.setText("Compile")
+    bar.addWidget(compile_button)
+    return bar, compile_button

@@ -1,0 +1,1 @@
+"""The model canvas: scene (mirrors the document), items and view."""

@@ -1,0 +1,238 @@
+"""ImportDialog: a CSV, NumPy, image-folder or IDX file with its options and a preview.
+
+The file is read with the engine's loader each time an option changes; a loader error is
+shown as its message (the engine's messages name the line, column and value) and the
+Import button stays disabled until the file reads cleanly. `source_accepted(dict)` carries
+the source spec, e.g. {"kind": "csv", "path": ..., "label": "species", "task": "auto"}.
+"""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCursor, QGuiApplication
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, \
+    QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from engine.errors import LayerCraftError
+
+from .prepared import load_source
+from .samples import SampleGrid, SampleTable
+
+KIND_TITLES = {"csv": "CSV file", "npz": "NumPy file", "image_folder": "Image folder",
+               "idx": "IDX files"}
+PREVIEW_ROWS = 30
+
+
+def csv_columns(path) -> list[str]:
+    """Column names from the first line of a delimited file ([] when unreadable)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            first = f.readline()
+    except (OSError, UnicodeDecodeError):
+        return []
+    delimiter = max(",;\t|", key=first.count)
+    return [c.strip() for c in next(csv.reader([first], delimiter=delimiter), [])]
+
+
+def npz_keys(path) -> list[str]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return list(getattr(npz, "files", []))
+    except Exception:  # the loader reports what is wrong with the file
+        return []
+
+
+class ImportDialog(QDialog):
+    source_accepted = Signal(dict)
+
+    def __init__(self, kind: str, path: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("importDialog")
+        self.setWindowTitle(f"Import {KIND_TITLES[kind]}: {Path(path).name}")
+        self.kind, self.path = kind, str(path)
+        self.loaded = None
+        self.fields = {}
+        self._build()
+        self.resize(760, 520)
+        self.load_preview()
+
+    # ----- layout ---------------------------------------------------------------------------------
+    def _build(self):
+        form = QFormLayout()
+        form.addRow("File", QLabel(self.path, wordWrap=True))
+        getattr(self, f"_build_{self.kind}")(form)
+        self.status = QLabel(objectName="importStatus", wordWrap=True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.table = SampleTable()
+        self.grid = SampleGrid(40)
+        self.grid.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Ok).setText("Import")
+        self.buttons.button(QDialogButtonBox.Ok).setObjectName("importAccept")
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.buttons)
+
+    def _combo(self, name, items, current=None):
+        combo = QComboBox(objectName=f"import_{name}")
+        for text, data in items:
+            combo.addItem(text, data)
+        if current is not None:
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+        combo.currentIndexChanged.connect(self.load_preview)
+        self.fields[name] = combo
+        return combo
+
+    def _build_csv(self, form):
+        columns = csv_columns(self.path)
+        items = [(c, c) for c in columns] + [("(no labels)", None)]
+        form.addRow("Label column", self._combo("label", items, columns[-1] if columns else None))
+        form.addRow("Task", self._combo("task", [("Automatic", "auto"),
+                                                 ("Classification", "classification"),
+                                                 ("Regression", "regression")]))
+        form.addRow("Missing values", self._combo("missing", [
+            ("Report them", "error"), ("Drop those rows", "drop"), ("Fill column mean", "mean")]))
+
+    def _build_npz(self, form):
+        keys = npz_keys(self.path)
+        form.addRow("Features array", self._combo("x_key", [("(guess)", None)] +
+                                                  [(k, k) for k in keys]))
+        form.addRow("Labels array", self._combo("y_key", [("(guess)", None)] +
+                                                [(k, k) for k in keys]))
+
+    def _build_image_folder(self, form):
+        size = QWidget()
+        row = QHBoxLayout(size)
+        row.setContentsMargins(0, 0, 0, 0)
+        for name in ("height", "width"):
+            spin = QSpinBox(objectName=f"import_{name}", minimum=4, maximum=1024, value=32)
+            spin.editingFinished.connect(self.load_preview)
+            self.fields[name] = spin
+            row.addWidget(spin)
+        form.addRow("Image size (h × w)", size)
+        form.addRow("Colour", self._combo("color_mode", [("Grayscale", "grayscale"),
+                                                         ("RGB", "rgb")]))
+
+    def _build_idx(self, form):
+        self.labels_edit = QLineEdit(objectName="import_labels")
+        self.labels_edit.setPlaceholderText("labels file, e.g. train-labels-idx1-ubyte.gz")
+        guess = _idx_labels_guess(self.path)
+        if guess:
+            self.labels_edit.setText(guess)
+        self.labels_edit.editingFinished.connect(self.load_preview)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_labels)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.labels_edit, 1)
+        line.addWidget(browse)
+        form.addRow("Labels file", row)
+
+    def _browse_labels(self):
+        path, _ = QFileDialog.getOpenFileName(self, "IDX labels file", str(Path(self.path).parent))
+        if path:
+            self.labels_edit.setText(path)
+            self.load_preview()
+
+    # ----- reading --------------------------------------------------------------------------------
+    def source(self) -> dict:
+        """The source spec for the current options."""
+        out = {"kind": self.kind, "path": self.path}
+        for name, field in self.fields.items():
+            out[name] = field.currentData() if isinstance(field, QComboBox) else field.value()
+        if self.kind == "image_folder":
+            out["image_size"] = [out.pop("height"), out.pop("width")]
+        if self.kind == "idx":
+            out["labels"] = self.labels_edit.text().strip() or None
+        if self.kind == "npz":
+            out = {k: v for k, v in out.items() if v is not None}
+        return out
+
+    def load_preview(self) -> bool:
+        """Reads the file with the current options; shows a preview or the loader's message."""
+        source = self.source()
+        options = {k: v for k, v in source.items() if k != "kind"}
+        QGuiApplication.setOverrideCursor(QCursor(Qt.WaitCursor))
+        try:
+            self.loaded = load_source(self.kind, options)
+        except (LayerCraftError, OSError, ValueError) as exc:
+            self.loaded = None
+            self._show_error(str(exc))
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self._show_preview(self.loaded)
+        return True
+
+    @property
+    def import_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.Ok)
+
+    def error_text(self) -> str:
+        return self.status.text() if self.loaded is None else ""
+
+    def _show_error(self, message):
+        self.status.setProperty("role", "error")
+        self.status.setText(message)
+        self._restyle()
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(False)
+
+    def _show_preview(self, loaded):
+        x, y = loaded.x, loaded.y
+        parts = [f"{len(x)} samples, each of shape {tuple(x.shape[1:])}"]
+        if y is None:
+            parts.append("no labels: choose a label column to train on this data")
+        elif loaded.task == "classification":
+            names = loaded.class_names or [str(c) for c in np.unique(y)]
+            parts.append(f"{len(names)} classes ({', '.join(map(str, names[:8]))}"
+                         f"{', …' if len(names) > 8 else ''})")
+        else:
+            parts.append(f"regression target from {float(np.min(y)):.4g} to "
+                         f"{float(np.max(y)):.4g}")
+        self.status.setProperty("role", "ok" if y is not None else "warning")
+        self.status.setText("; ".join(parts) + ".")
+        self._restyle()
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(y is not None)
+        count = min(len(x), PREVIEW_ROWS)
+        labels = [""] * count if y is None else [_label_text(loaded, y[i]) for i in range(count)]
+        image = x.ndim >= 3
+        self.grid.setVisible(image)
+        self.table.setVisible(not image)
+        if image:
+            self.grid.set_samples(x[:count], labels, range(count),
+                                  (float(x.min()), float(x.max())))
+        else:
+            extra = {"label": labels} if y is not None else {}
+            self.table.set_rows(x[:count], loaded.feature_names or (), range(count), extra)
+
+    def _restyle(self):
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+
+    def _accept(self):
+        if self.loaded is not None and self.loaded.y is not None:
+            self.source_accepted.emit(self.source())
+            self.accept()
+
+
+def _label_text(loaded, value):
+    value = np.asarray(value)
+    if loaded.class_names is not None and value.ndim == 0:
+        return str(loaded.class_names[int(value)])
+    return str(value.tolist()) if value.ndim else f"{value.item():.4g}" \
+        if loaded.task == "regression" else str(value.item())
+
+
+def _idx_labels_guess(path) -> str | None:
+    """train-images-idx3-ubyte(.gz) -> train-labels-idx1-ubyte(.gz) when it exists."""
+    p = Path(path)
+    candidate = p.with_name(p.name.replace("images-idx3", "labels-idx1"))
+    return str(candidate) if candidate != p and candidate.exists() else None

@@ -1,0 +1,119 @@
+"""Pure helpers over the engine's model graph for the builder (no Qt).
+
+Default configs, unique names, the one-line "key settings" text of a block, and the checks an
+edge must pass before the canvas offers it.
+"""
+
+import re
+
+from engine import registry
+from engine.graph import ModelGraph, Node
+from engine.naming import snake_case
+
+#: Parameters worth showing on a block, in order, per parameter name.
+_KEY_PARAMS = ("units", "filters", "kernel_size", "pool_size", "strides", "rate", "stddev",
+               "target_shape", "shape", "n", "size", "dims", "axis", "input_dim", "output_dim",
+               "padding", "activation")
+
+
+def layer_class(class_name: str):
+    return registry.get_class("layer", class_name)
+
+
+def default_config(class_name: str) -> dict:
+    """The full config of a fresh layer (every declared parameter filled), minus its name.
+
+    This is exactly what `model.to_spec()` writes for the same layer built in code, so a
+    model stacked on the canvas and one written in Python have equal specs.
+    """
+    config = layer_class(class_name)(name="__probe__").get_config()
+    config.pop("name", None)
+    return config
+
+
+def base_name(class_name: str) -> str:
+    return "input" if class_name == "Input" else snake_case(class_name)
+
+
+def unique_name(existing, base: str) -> str:
+    """`base`, else `base_1`, `base_2`... (Keras style), not in `existing`."""
+    base = re.sub(r"_\d+$", "", base) or "layer"
+    if base not in existing:
+        return base
+    i = 1
+    while f"{base}_{i}" in existing:
+        i += 1
+    return f"{base}_{i}"
+
+
+def key_settings(node: Node) -> str:
+    """Short text of the settings that define a block, e.g. `128, relu` or `16, 3×3, same`."""
+    parts = []
+    for key in _KEY_PARAMS:
+        if key not in node.config:
+            continue
+        value = node.config[key]
+        if value is None or (key == "padding" and value == "valid"):
+            continue
+        if isinstance(value, (list, tuple)):
+            sep = "×" if key in ("kernel_size", "pool_size", "strides", "size") else ", "
+            value = sep.join(str(v) for v in value)
+            value = f"({value})" if key in ("shape", "target_shape", "dims") else value
+        elif isinstance(value, float):
+            value = f"{value:g}"
+        parts.append(str(value))
+    return ", ".join(parts[:4])
+
+
+def would_create_cycle(graph: ModelGraph, source: str, target: str) -> bool:
+    """True when an edge source -> target closes a loop (target already feeds source)."""
+    stack, seen = [source], set()
+    while stack:
+        name = stack.pop()
+        if name == target:
+            return True
+        if name in seen or name not in graph.nodes:
+            continue
+        seen.add(name)
+        stack.extend(graph.nodes[name].inputs)
+    return False
+
+
+def can_connect(graph: ModelGraph, source: str, target: str) -> str:
+    """'' when source -> target is a valid new edge, else a sentence saying why not."""
+    if source == target:
+        return "A layer cannot feed itself."
+    if source not in graph.nodes or target not in graph.nodes:
+        return "Both ends must be layers of the model."
+    node = graph.nodes[target]
+    if layer_class(node.class_name).MAX_INPUTS == 0:
+        return f"'{target}' is an Input and takes no connections."
+    if source in node.inputs:
+        return f"'{source}' already feeds '{target}'."
+    if would_create_cycle(graph, source, target):
+        return f"Connecting '{source}' to '{target}' would create a cycle."
+    return ""
+
+
+def accepts_many(graph: ModelGraph, name: str) -> bool:
+    cls = layer_class(graph.nodes[name].class_name)
+    return cls.MAX_INPUTS is None or cls.MAX_INPUTS > 1
+
+
+def sinks(graph: ModelGraph) -> list[str]:
+    """Non-Input nodes that feed nothing, in graph order: the natural model outputs."""
+    fed = {p for node in graph.nodes.values() for p in node.inputs}
+    return [n for n, node in graph.nodes.items()
+            if n not in fed and node.class_name != "Input"]
+
+
+def chain_below(graph: ModelGraph, name: str) -> list[str]:
+    """Every node reachable downstream of `name` (its descendants), in graph order."""
+    found, stack = set(), [name]
+    while stack:
+        current = stack.pop()
+        for consumer in graph.consumers(current):
+            if consumer not in found:
+                found.add(consumer)
+                stack.append(consumer)
+    return [n for n in graph.nodes if n in found]

@@ -1,0 +1,180 @@
+"""ProjectController: new, open, save, save as, recent files, examples, export, recovery.
+
+Keeps the project's file path and title, asks before unsaved work is lost, and runs the
+autosaver. Questions to the user go through replaceable callables (`ask_*`), so tests can
+answer them without modal dialogs.
+"""
+
+import os
+import traceback
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from . import examples, messages, project_io, settings
+from .autosave import Autosaver, find_recoveries, read_recovery
+
+FILTER = "LayerCraft projects (*.lcproj)"
+
+
+class ProjectController(QObject):
+    title_changed = Signal(str)
+    recent_changed = Signal()
+
+    def __init__(self, document, parent_widget=None):
+        super().__init__(parent_widget)
+        self.document = document
+        self.widget = parent_widget
+        self.path = None
+        self.display_name = "Untitled"
+        self.settings = settings.Settings()
+        self.autosaver = Autosaver(document, settings.recovery_dir(), lambda: self.path, self)
+        document.modified_changed.connect(self._emit_title)
+        self.ask_open_path = self._ask_open_path
+        self.ask_save_path = self._ask_save_path
+        self.ask_unsaved = self._ask_unsaved
+        self.ask_restore = self._ask_restore
+
+    # ----- titles ---------------------------------------------------------------------------------
+    def title(self) -> str:
+        return f"{self.display_name}[*] — LayerCraft"
+
+    def _emit_title(self, *args):
+        self.title_changed.emit(self.title())
+
+    def _set_identity(self, path, name):
+        self.path, self.display_name = path, name
+        self._emit_title()
+
+    # ----- opening --------------------------------------------------------------------------------
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.document.load({"format": "layercraft.model", "version": 1, "name": "model",
+                            "layers": [], "outputs": []})
+        self._set_identity(None, "Untitled")
+        return True
+
+    def open(self, path=None) -> bool:
+        if not self.maybe_save():
+            return False
+        path = path or self.ask_open_path()
+        return bool(path) and self.open_path(path)
+
+    def open_path(self, path, as_template=False) -> bool:
+        """Loads `path`; a bad file changes nothing and shows what is wrong."""
+        try:
+            project = project_io.load(path)
+            project_io.into_document(self.document, project)
+        except project_io.ProjectError as exc:
+            messages.show_error(self.widget, str(exc), traceback.format_exc(),
+                                "Cannot open project")
+            return False
+        name = os.path.splitext(os.path.basename(path))[0]
+        if as_template:
+            self._set_identity(None, name)
+        else:
+            self._set_identity(os.path.abspath(path), name)
+            self.settings.add_recent(path)
+            self.settings.set_last_dir(path)
+            self.recent_changed.emit()
+        return True
+
+    def open_example(self, stem: str) -> bool:
+        """Opens a bundled example as a new, unsaved project (the original stays intact)."""
+        if not self.maybe_save():
+            return False
+        return self.open_path(examples.path(stem), as_template=True)
+
+    # ----- saving ---------------------------------------------------------------------------------
+    def save(self) -> bool:
+        return self.save_as(self.path) if self.path else self.save_as()
+
+    def save_as(self, path=None) -> bool:
+        path = path or self.ask_save_path()
+        if not path:
+            return False
+        if not path.endswith(project_io.SUFFIX):
+            path += project_io.SUFFIX
+        try:
+            project_io.save(path, project_io.from_document(self.document))
+        except project_io.ProjectError as exc:
+            messages.show_error(self.widget, str(exc), traceback.format_exc(), "Save failed")
+            return False
+        self.document.mark_saved()
+        self.autosaver.discard()
+        self.settings.add_recent(path)
+        self.settings.set_last_dir(path)
+        self.recent_changed.emit()
+        self._set_identity(os.path.abspath(path), os.path.splitext(os.path.basename(path))[0])
+        messages.notify(f"Saved {path}")
+        return True
+
+    def export_spec(self, path) -> bool:
+        try:
+            project_io.write_json_atomic(path, self.document.to_spec())
+        except project_io.ProjectError as exc:
+            messages.show_error(self.widget, str(exc), "", "Export failed")
+            return False
+        messages.notify(f"Model spec exported to {path}")
+        return True
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current project (saved, discarded or unchanged)."""
+        if not self.document.is_modified():
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    # ----- recovery -------------------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """After a crash: offers the newest recovery file; returns True when restored."""
+        found = find_recoveries(settings.recovery_dir())
+        if not found or not self.ask_restore(found[0]):
+            for path in found:
+                os.unlink(path)
+            return False
+        try:
+            project, original = read_recovery(found[0])
+        except (project_io.ProjectError, ValueError, OSError) as exc:
+            messages.show_error(self.widget, f"The recovery file cannot be read: {exc}")
+            return False
+        project_io.into_document(self.document, project)
+        self._set_identity(original, (os.path.splitext(os.path.basename(original))[0]
+                                      if original else "Recovered"))
+        self.document._set_extra_dirty()  # restored work is not saved yet
+        for path in found:
+            os.unlink(path)
+        return True
+
+    def shutdown(self) -> None:
+        self.autosaver.stop()
+        self.autosaver.discard()
+
+    # ----- default questions (modal; tests replace them) ----------------------------------------
+    def _ask_open_path(self):
+        path, _ = QFileDialog.getOpenFileName(self.widget, "Open project",
+                                              self.settings.last_dir(), FILTER)
+        return path
+
+    def _ask_save_path(self):
+        start = self.path or os.path.join(self.settings.last_dir(),
+                                          self.display_name + project_io.SUFFIX)
+        path, _ = QFileDialog.getSaveFileName(self.widget, "Save project", start, FILTER)
+        return path
+
+    def _ask_unsaved(self) -> str:
+        answer = QMessageBox.question(
+            self.widget, "Unsaved changes",
+            f"Save the changes to '{self.display_name}' before closing it?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+
+    def _ask_restore(self, path) -> bool:
+        answer = QMessageBox.question(
+            self.widget, "Restore unsaved work?",
+            "LayerCraft did not close properly last time. Restore the unsaved project it was "
+            "working on?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        return answer == QMessageBox.Yes

@@ -1,0 +1,151 @@
+"""The `.lcproj` project file: model spec + layout + compile/data/training settings + runs.
+
+JSON, versioned. Older versions are migrated on read; a newer version is refused with a
+message. Saving is atomic (temporary file in the same folder, flush, fsync, `os.replace`), so
+a failed save never damages the last good file.
+"""
+
+from dataclasses import dataclass, field
+import json
+import os
+import tempfile
+
+from engine.errors import LayerCraftError
+from engine.graph import ModelGraph
+
+FORMAT = "layercraft.project"
+VERSION = 1
+SUFFIX = ".lcproj"
+
+
+class ProjectError(Exception):
+    """A project file cannot be read or written; the message is for the user."""
+
+
+@dataclass
+class Project:
+    """Everything a project file holds."""
+
+    model: dict
+    layout: dict = field(default_factory=dict)
+    compile: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+    runs: list = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"format": FORMAT, "version": VERSION, "model": self.model,
+                "layout": {k: [float(v[0]), float(v[1])] for k, v in self.layout.items()},
+                "compile": self.compile, "data": self.data, "training": self.training,
+                "runs": self.runs}
+
+
+def migrate(raw: dict, version: int) -> dict:
+    """Upgrades a project of an older `version` to the current layout, step by step.
+
+    Version 0 (pre-release builds) stored `{"format_version": 0, "graph": spec,
+    "positions": {...}}`.
+    """
+    if version == 0:
+        raw = {"format": FORMAT, "version": 1, "model": raw.get("graph", {}),
+               "layout": raw.get("positions", {}), "compile": raw.get("compile", {}),
+               "data": raw.get("data", {}), "training": raw.get("training", {}),
+               "runs": raw.get("runs", [])}
+    return raw
+
+
+def from_json(raw, source: str = "the project") -> Project:
+    if not isinstance(raw, dict):
+        raise ProjectError(f"{source} is not a LayerCraft project: it holds a "
+                           f"{type(raw).__name__}, not an object.")
+    version = raw.get("version", raw.get("format_version"))
+    if "format_version" in raw and "format" not in raw:
+        raw = migrate(raw, 0)
+        version = VERSION
+    if raw.get("format") != FORMAT:
+        raise ProjectError(f"{source} is not a LayerCraft project (format "
+                           f"{raw.get('format')!r}; expected {FORMAT!r}).")
+    if not isinstance(version, int):
+        raise ProjectError(f"{source} has no valid version number (found {version!r}).")
+    if version > VERSION:
+        raise ProjectError(f"{source} was saved by a newer LayerCraft (project version "
+                           f"{version}; this one reads up to {VERSION}). Update LayerCraft "
+                           "to open it.")
+    raw = migrate(raw, version)
+    return _checked(raw, source)
+
+
+def _checked(raw: dict, source: str) -> Project:
+    try:
+        ModelGraph.from_spec(raw.get("model"))
+    except LayerCraftError as exc:
+        raise ProjectError(f"{source} holds a model that cannot be read: {exc}") from None
+    parts = {}
+    for key, kind in (("layout", dict), ("compile", dict), ("data", dict),
+                      ("training", dict), ("runs", list)):
+        value = raw.get(key, kind())
+        if not isinstance(value, kind):
+            raise ProjectError(f"{source}: field '{key}' must be a JSON {kind.__name__}; "
+                               f"found {type(value).__name__}.")
+        parts[key] = value
+    for name, pos in parts["layout"].items():
+        if not (isinstance(pos, list) and len(pos) == 2 and
+                all(isinstance(v, (int, float)) for v in pos)):
+            raise ProjectError(f"{source}: the position of '{name}' must be [x, y]; "
+                               f"found {pos!r}.")
+    return Project(model=raw["model"], **parts)
+
+
+def load(path) -> Project:
+    """Reads a project file; raises ProjectError with a message for the user."""
+    name = os.path.basename(str(path))
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = json.load(handle)
+    except FileNotFoundError:
+        raise ProjectError(f"The project file {path} does not exist.") from None
+    except UnicodeDecodeError:
+        raise ProjectError(f"'{name}' is not a text (JSON) file; it may be damaged.") from None
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"'{name}' is damaged: invalid JSON at line {exc.lineno}, column "
+                           f"{exc.colno} ({exc.msg}). Nothing was opened.") from None
+    except OSError as exc:
+        raise ProjectError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    return from_json(raw, f"'{name}'")
+
+
+def save(path, project: Project) -> None:
+    """Writes atomically; on any failure the previous file is left as it was."""
+    write_json_atomic(path, project.to_json())
+
+
+def write_json_atomic(path, data) -> None:
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    text = json.dumps(data, indent=1)
+    handle, temp = tempfile.mkstemp(prefix=".lcsave-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException as exc:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise ProjectError(f"Cannot save {path}: {exc.strerror or exc}. The previous file "
+                               "is unchanged.") from None
+        raise
+
+
+def from_document(document) -> Project:
+    return Project(model=document.to_spec(), layout=dict(document.layout),
+                   compile=document.compile_spec, data=document.settings.get("data", {}),
+                   training=document.settings.get("training", {}),
+                   runs=document.settings.get("runs", []))
+
+
+def into_document(document, project: Project) -> None:
+    document.load(project.model, project.layout, project.compile or None,
+                  {"data": project.data, "training": project.training, "runs": project.runs})

@@ -1,0 +1,382 @@
+"""LiveCharts (`lossChart`): one pyqtgraph plot per quantity (loss, each metric, learning
+rate), fed by the TrainingController's signals and redrawn from a timer.
+
+Per-batch values are a light curve (optionally smoothed), per-epoch values bold markers;
+training and validation have distinct colours. Points go into growing NumPy buffers and the
+plots redraw at about 15 Hz, only when something changed (pyqtgraph `scrollingPlots.py`,
+method 2). Downsampling ("peak") and clip-to-view keep 100,000 batch points smooth.
+"""
+
+import csv
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, \
+    QSlider, QVBoxLayout, QWidget
+import pyqtgraph as pg
+
+from .. import messages, theme
+from .job import INFO_KEYS
+from .series import Series, SmoothedSeries
+
+REDRAW_MS = 80  # ~12 redraws per second at most
+TITLES = {"loss": "Loss", "learning_rate": "Learning rate"}
+TRAIN, VAL, BATCH, LR = "#2563eb", "#ea580c", (37, 99, 235, 80), "#7c3aed"
+
+
+def plot_order(key: str) -> tuple:
+    """Loss first, then the metrics by name, the learning rate last."""
+    return (key != "loss", key == "learning_rate", key)
+OVERLAY_COLORS = ("#7c3aed", "#0d9488", "#be185d", "#65a30d", "#a16207")
+
+
+def plot_key(log_key: str) -> str:
+    """The plot a log entry belongs to: `val_accuracy` -> `accuracy`."""
+    return log_key[4:] if log_key.startswith("val_") else log_key
+
+
+class _Plot:
+    """One quantity's plot: batch curve, train/val epoch curves, markers and crosshair."""
+
+    def __init__(self, item: pg.PlotItem, key: str):
+        self.item, self.key = item, key
+        item.setTitle(TITLES.get(key, key.replace("_", " ").capitalize()), size="10pt")
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        item.setLabel("bottom", "epoch")
+        item.setMenuEnabled(False)
+        item.getViewBox().setDefaultPadding(0.06)
+        if key == "loss":  # one legend is enough: the colours mean the same everywhere
+            item.addLegend(offset=(-6, 6), labelTextSize="8pt", verSpacing=-6)
+        train = LR if key == "learning_rate" else TRAIN
+        self.batch_curve = item.plot(pen=pg.mkPen(BATCH, width=1), name="train (per batch)")
+        self.train_curve = item.plot(pen=pg.mkPen(train, width=2.5), symbol="o", symbolSize=6,
+                                     symbolBrush=train, symbolPen=None, name="train (epoch)")
+        self.val_curve = item.plot(pen=pg.mkPen(VAL, width=2.5), symbol="s", symbolSize=6,
+                                   symbolBrush=VAL, symbolPen=None, name="validation")
+        self.checkpoints = pg.ScatterPlotItem(symbol="t1", size=11, brush="#16a34a", pen=None)
+        item.addItem(self.checkpoints)
+        self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#16a34a", width=1.5,
+                                                                style=Qt.DashLine),
+                                         label="best", labelOpts={"position": 0.92,
+                                                                  "color": "#16a34a"})
+        self.best_line.hide()
+        item.addItem(self.best_line, ignoreBounds=True)
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#94a3b8", width=1))
+        self.cursor.hide()
+        item.addItem(self.cursor, ignoreBounds=True)
+        self.readout = pg.TextItem(color=theme.colors()["text"], anchor=(0, 0),
+                                   fill=pg.mkBrush(255, 255, 255, 210))
+        self.readout.hide()
+        item.addItem(self.readout, ignoreBounds=True)
+        self.overlays = []
+
+
+class LiveCharts(QWidget):
+    """Training curves, live while a run trains and for any loaded run."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("lossChart")
+        self.batch: dict[str, SmoothedSeries] = {}
+        self.epoch: dict[str, Series] = {}
+        self.plots: dict[str, _Plot] = {}
+        self.checkpoint_epochs: list[int] = []
+        self.best_epoch = None
+        self.overlay_runs: dict[str, dict] = {}
+        self.dirty = False
+        self._overlays_dirty = False
+        self._changed = {("all", None)}  # what changed since the last redraw
+        self.redraws = 0
+        self._build()
+        self.timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
+        self.timer.start()
+
+    # ----- layout ------------------------------------------------------------------------------
+    def _build(self):
+        pg.setConfigOptions(antialias=True, background=theme.colors()["panel"],
+                            foreground=theme.colors()["muted"])
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName("chartArea")
+        self.placeholder = QLabel("Curves appear here when training starts.",
+                                  alignment=Qt.AlignCenter)
+        self.placeholder.setProperty("role", "muted")
+        self.smooth_check = QCheckBox("Smooth", objectName="smoothCheck", checked=True)
+        self.smooth_slider = QSlider(Qt.Horizontal, objectName="smoothSlider")
+        self.smooth_slider.setRange(0, 95)
+        self.smooth_slider.setValue(60)
+        self.smooth_slider.setFixedWidth(90)
+        self.smooth_slider.setToolTip("Smoothing of the per-batch curve (exponential average)")
+        self.log_check = QCheckBox("Log scale", objectName="logScaleCheck")
+        self.png_button = QPushButton("Export PNG…", objectName="exportPngButton")
+        self.csv_button = QPushButton("Export CSV…", objectName="exportCsvButton")
+        self.smooth_check.toggled.connect(self._mark_dirty)
+        self.smooth_slider.valueChanged.connect(self._on_smoothing)
+        self.log_check.toggled.connect(self.set_log_scale)
+        self.png_button.clicked.connect(self._ask_png)
+        self.csv_button.clicked.connect(self._ask_csv)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 0)
+        for widget in (self.smooth_check, self.smooth_slider, self.log_check):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.png_button)
+        bar.addWidget(self.csv_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self.graphics, 1)
+        self.graphics.hide()
+        self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30,
+                                     slot=self._on_mouse)
+
+    def _plot(self, key: str) -> _Plot:
+        if key not in self.plots:
+            self.placeholder.hide()
+            self.graphics.show()
+            item = pg.PlotItem()
+            item.setLogMode(y=self.log_check.isChecked())
+            if self.plots:
+                item.setXLink(next(iter(self.plots.values())).item)
+            self.plots[key] = _Plot(item, key)
+            self._relayout()
+        return self.plots[key]
+
+    def _relayout(self):
+        layout = self.graphics.ci
+        for plot in self.plots.values():
+            if plot.item in layout.items:
+                layout.removeItem(plot.item)
+        for col, key in enumerate(sorted(self.plots, key=plot_order)):
+            layout.addItem(self.plots[key].item, row=0, col=col)
+
+    # ----- feeding -------------------------------------------------------------------------------
+    def connect_controller(self, controller) -> None:
+        controller.started.connect(self._on_started)
+        controller.batch_ended.connect(self.add_batch)
+        controller.epoch_ended.connect(self.add_epoch)
+        controller.checkpoint_saved.connect(self.mark_checkpoint)
+        controller.run_finished.connect(self._on_run_finished)
+
+    def _on_started(self, run_id):
+        job = getattr(self.sender(), "job", None)
+        self.clear(keep_history=job is not None and job.resume is not None)
+
+    def clear(self, keep_history: bool = False) -> None:
+        """Empties the curves (Continue training keeps the epoch history)."""
+        for series in self.batch.values():
+            series.clear()
+        if not keep_history:
+            for series in self.epoch.values():
+                series.clear()
+            self.checkpoint_epochs, self.best_epoch = [], None
+        self._mark_dirty()
+
+    def add_batch(self, epoch: int, logs: dict) -> None:
+        position = logs.get("position", epoch + 1)
+        for key, value in logs.items():
+            if key in INFO_KEYS or key.startswith("val_") or key == "learning_rate":
+                continue
+            if key not in self.batch:
+                self.batch[key] = SmoothedSeries(weight=self.smooth_slider.value() / 100)
+                self._plot(key)
+            self.batch[key].append(position, value)
+            self._changed.add(("batch", key))
+        self.dirty = True
+
+    def add_epoch(self, epoch: int, logs: dict) -> None:
+        for key, value in logs.items():
+            if key in INFO_KEYS:
+                continue
+            self._plot(plot_key(key))
+            self.epoch.setdefault(key, Series()).append(epoch + 1, value)
+            self._changed.add(("epoch", plot_key(key)))
+        self.dirty = True
+
+    def load_history(self, history: dict, epochs=None) -> None:
+        """Shows a finished run's per-epoch record (`History.history` and `.epoch`)."""
+        self.clear()
+        for series in self.batch.values():
+            series.clear()
+        keys = sorted(history, key=lambda k: (k != "loss" and k != "val_loss",
+                                              plot_key(k) == "learning_rate", k))
+        count = max((len(v) for v in history.values()), default=0)
+        epochs = list(epochs) if epochs else list(range(count))
+        for i, epoch in enumerate(epochs):
+            self.add_epoch(epoch, {k: history[k][i] for k in keys if i < len(history[k])})
+
+    def mark_checkpoint(self, epoch: int, path: str = "") -> None:
+        self.checkpoint_epochs.append(epoch)
+        self._changed.add(("markers", None))
+        self.dirty = True
+
+    def mark_best(self, epoch) -> None:
+        self.best_epoch = epoch
+        self._changed.add(("markers", None))
+        self.dirty = True
+
+    def _on_run_finished(self, run_id, summary):
+        if summary.get("reason") == "early_stopping" or summary.get("best_path"):
+            self.mark_best(summary.get("best_epoch"))
+
+    def set_overlays(self, runs: dict) -> None:
+        """Other runs' epoch curves (label -> History.history), drawn dashed."""
+        self.overlay_runs = dict(runs)
+        self._overlays_dirty = True
+        self._changed.add(("all", None))
+        for name, history in runs.items():
+            for key in history:
+                self._plot(plot_key(key))
+        self.dirty = True
+
+    # ----- reading (tests, export) ---------------------------------------------------------------
+    def point_count(self, key: str, per: str = "epoch") -> int:
+        store = self.epoch if per == "epoch" else self.batch
+        return len(store[key]) if key in store else 0
+
+    def history(self) -> dict:
+        """Per-epoch values shown: key -> list, plus "epoch" (1-based)."""
+        record = {k: s.view()[1].tolist() for k, s in self.epoch.items() if len(s)}
+        longest = max(self.epoch.values(), key=len, default=None)
+        if longest is not None and len(longest):
+            record = {"epoch": [int(e) for e in longest.view()[0]], **record}
+        return record
+
+    # ----- drawing -------------------------------------------------------------------------------
+    def _mark_dirty(self, *args):
+        self._changed.add(("all", None))
+        self.dirty = True
+
+    def _on_smoothing(self, value):
+        for series in self.batch.values():
+            series.set_weight(value / 100)
+        self._mark_dirty()
+
+    def set_log_scale(self, on: bool) -> None:
+        for plot in self.plots.values():
+            plot.item.setLogMode(y=on)
+        self._mark_dirty()
+
+    def _redraw(self):
+        if not self.dirty:
+            return
+        self.dirty = False
+        self.redraws += 1
+        overlays, self._overlays_dirty = self._overlays_dirty, False
+        changed, self._changed = self._changed, set()
+        every = ("all", None) in changed
+        smooth = self.smooth_check.isChecked()
+        for key, plot in self.plots.items():  # only what changed: setData re-lays out axes
+            batch = self.batch.get(key)
+            if every or ("batch", key) in changed:
+                if batch is not None and len(batch):
+                    plot.batch_curve.setData(*(batch.smooth_view() if smooth else batch.view()))
+                else:
+                    plot.batch_curve.setData([], [])
+            if every or ("epoch", key) in changed:
+                self._set(plot.train_curve, self.epoch.get(key))
+                self._set(plot.val_curve, self.epoch.get("val_" + key))
+            if every or ("markers", None) in changed or ("epoch", key) in changed:
+                self._draw_markers(plot)
+            if overlays:
+                self._draw_overlays(plot)
+
+    @staticmethod
+    def _set(curve, series):
+        if series is not None and len(series):
+            curve.setData(*series.view())
+        else:
+            curve.setData([], [])
+
+    def _draw_markers(self, plot):
+        series = self.epoch.get("val_" + plot.key) or self.epoch.get(plot.key)
+        points = []
+        if plot.key == "loss" and series is not None and len(series):
+            xs, ys = series.view()
+            lookup = dict(zip(xs.tolist(), ys.tolist()))
+            points = [(e + 1, lookup[e + 1]) for e in self.checkpoint_epochs if e + 1 in lookup]
+        plot.checkpoints.setData([p[0] for p in points], [p[1] for p in points])
+        if self.best_epoch is not None:
+            plot.best_line.setValue(self.best_epoch + 1)
+            plot.best_line.show()
+        else:
+            plot.best_line.hide()
+
+    def _draw_overlays(self, plot):
+        for curve in plot.overlays:
+            plot.item.removeItem(curve)
+        plot.overlays = []
+        for i, (name, history) in enumerate(self.overlay_runs.items()):
+            color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
+            for key, style in ((plot.key, Qt.DashLine), ("val_" + plot.key, Qt.DotLine)):
+                values = history.get(key)
+                if values:
+                    curve = plot.item.plot(list(range(1, len(values) + 1)), values,
+                                           pen=pg.mkPen(color, width=1.5, style=style))
+                    plot.overlays.append(curve)
+
+    # ----- hover crosshair ------------------------------------------------------------------------
+    def _on_mouse(self, event):
+        pos = event[0]
+        for plot in self.plots.values():
+            inside = plot.item.sceneBoundingRect().contains(pos)
+            plot.cursor.setVisible(inside)
+            plot.readout.setVisible(inside)
+            if inside:
+                x = plot.item.vb.mapSceneToView(pos).x()
+                plot.cursor.setValue(x)
+                plot.readout.setText(self._readout(plot.key, x))
+                view = plot.item.vb.viewRange()
+                plot.readout.setPos(view[0][0], view[1][1])
+
+    def _readout(self, key: str, x: float) -> str:
+        epoch = max(1, int(round(x)))
+        lines = [f"epoch {epoch}"]
+        for name in (key, "val_" + key):
+            series = self.epoch.get(name)
+            if series is not None and len(series):
+                xs, ys = series.view()
+                hit = (xs == epoch).nonzero()[0]
+                if len(hit):
+                    lines.append(f"{name}: {ys[hit[-1]]:.4g}")
+        batch = self.batch.get(key)
+        if batch is not None and len(batch):
+            xs, ys = batch.view()
+            i = min(int(xs.searchsorted(x)), len(xs) - 1)
+            lines.append(f"batch {key}: {ys[i]:.4g}")
+        return "\n".join(lines)
+
+    # ----- export -----------------------------------------------------------------------------------
+    def _ask_png(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart", "training.png", "PNG (*.png)")
+        if path:
+            self.export_png(path)
+
+    def _ask_csv(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv",
+                                              "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_png(self, path: str) -> bool:
+        self._redraw()
+        ok = self.graphics.grab().save(path, "PNG")
+        messages.notify(f"Chart saved to {path}" if ok else f"Could not write {path}")
+        return ok
+
+    def export_csv(self, path: str) -> bool:
+        record = self.history()
+        keys = list(record)
+        try:
+            with open(path, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(keys)
+                for i in range(max((len(v) for v in record.values()), default=0)):
+                    writer.writerow([record[k][i] if i < len(record[k]) else "" for k in keys])
+        except OSError as exc:
+            messages.show_error(self, f"Could not write {path}: {exc.strerror or exc}.")
+            return False
+        messages.notify(f"History saved to {path}")
+        return True
