@@ -99,7 +99,7 @@ class PrepareJob(QObject):
         worker.failed.connect(self._on_failed)
         worker.done.connect(thread.quit)
         worker.failed.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
+        thread.worker = worker  # kept alive until the thread has ended (see _on_thread_finished)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         thread.start()
@@ -145,7 +145,7 @@ class PrepareJob(QObject):
         thread = self.sender()
         if thread in self._old:
             self._old.remove(thread)
-            thread.deleteLater()
+            _release(thread)
 
 
 class _CallWorker(QObject):
@@ -194,7 +194,7 @@ class BackgroundCall(QObject):
         worker.failed.connect(self._on_failed)
         worker.done.connect(thread.quit)
         worker.failed.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
+        thread.worker = worker  # kept alive until the thread has ended (see _on_finished)
         thread.finished.connect(self._on_finished)
         self._threads[self._job_id] = (thread, worker)
         thread.start()
@@ -219,4 +219,17 @@ class BackgroundCall(QObject):
         for key, (t, _) in list(self._threads.items()):
             if t is thread:
                 del self._threads[key]
-                t.deleteLater()
+                _release(t)
+
+
+def _release(thread) -> None:
+    """Frees a finished job thread and its worker.
+
+    Python owns each worker. Letting Qt `deleteLater` it in the worker thread while the GUI
+    thread drops the last Python reference frees it twice (rare segfaults), so the worker
+    rides on the thread object and is released here, in the GUI thread, once the thread has
+    fully exited.
+    """
+    thread.wait()
+    thread.worker = None
+    thread.deleteLater()

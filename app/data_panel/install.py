@@ -18,6 +18,8 @@ def install_data_and_analysis(window):
     Sets `window.data_panel`, `window.evaluation_view` and `window.prediction_view`.
     Returns the three views as a tuple.
     """
+    if getattr(window, "data_panel", None) is not None:  # installed already
+        return window.data_panel, window.evaluation_view, window.prediction_view
     panel = DataPanel(window.document)
     evaluation = EvaluationView(window)
     prediction = PredictionView(window)

@@ -8,6 +8,7 @@ method 2). Downsampling ("peak") and clip-to-view keep 100,000 batch points smoo
 """
 
 import csv
+import time
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, \
@@ -18,7 +19,9 @@ from .. import messages, theme
 from .job import INFO_KEYS
 from .series import Series, SmoothedSeries
 
-REDRAW_MS = 80  # ~12 redraws per second at most
+REDRAW_MS = 80  # ~12 redraws per second at most, when drawing is cheap
+MAX_REDRAW_MS = 1000
+DRAW_SHARE = 0.1  # keep drawing under ~10% of the time: the worker needs the GIL too
 TITLES = {"loss": "Loss", "learning_rate": "Learning rate"}
 TRAIN, VAL, BATCH, LR = "#2563eb", "#ea580c", (37, 99, 235, 80), "#7c3aed"
 
@@ -46,6 +49,7 @@ class _Plot:
         item.setLabel("bottom", "epoch")
         item.setMenuEnabled(False)
         item.getViewBox().setDefaultPadding(0.06)
+        item.getAxis("left").setWidth(46)  # fixed: new tick labels never re-layout the plots
         if key == "loss":  # one legend is enough: the colours mean the same everywhere
             item.addLegend(offset=(-6, 6), labelTextSize="8pt", verSpacing=-6)
         train = LR if key == "learning_rate" else TRAIN
@@ -137,7 +141,8 @@ class LiveCharts(QWidget):
             self.placeholder.hide()
             self.graphics.show()
             item = pg.PlotItem()
-            item.setLogMode(y=self.log_check.isChecked())
+            # Learning rates span orders of magnitude (schedules, ReduceLROnPlateau): always log.
+            item.setLogMode(y=key == "learning_rate" or self.log_check.isChecked())
             if self.plots:
                 item.setXLink(next(iter(self.plots.values())).item)
             self.plots[key] = _Plot(item, key)
@@ -255,13 +260,30 @@ class LiveCharts(QWidget):
         self._mark_dirty()
 
     def set_log_scale(self, on: bool) -> None:
-        for plot in self.plots.values():
-            plot.item.setLogMode(y=on)
+        for key, plot in self.plots.items():
+            plot.item.setLogMode(y=on or key == "learning_rate")
         self._mark_dirty()
 
+    def showEvent(self, event):
+        # While hidden nothing is drawn (and clip-to-view would clip to a stale range): set
+        # every curve afresh when the charts come back into view.
+        super().showEvent(event)
+        self._mark_dirty()
+        self._redraw()
+
     def _redraw(self):
-        if not self.dirty:
-            return
+        if not self.dirty or not self.isVisible():
+            return  # hidden: keep the changes for showEvent, spend no time drawing
+        started = time.perf_counter()
+        self._update_curves()
+        if self.graphics.isVisible():
+            self.graphics.viewport().repaint()  # paint now, so the cost can be measured
+        # pyqtgraph paints in Python and holds the GIL, which the training thread needs
+        # too: pace the redraws so drawing takes at most DRAW_SHARE of the time.
+        spent_ms = (time.perf_counter() - started) * 1000
+        self.timer.setInterval(int(min(MAX_REDRAW_MS, max(REDRAW_MS, spent_ms / DRAW_SHARE))))
+
+    def _update_curves(self):
         self.dirty = False
         self.redraws += 1
         overlays, self._overlays_dirty = self._overlays_dirty, False
@@ -361,7 +383,8 @@ class LiveCharts(QWidget):
             self.export_csv(path)
 
     def export_png(self, path: str) -> bool:
-        self._redraw()
+        if self.dirty:
+            self._update_curves()
         ok = self.graphics.grab().save(path, "PNG")
         messages.notify(f"Chart saved to {path}" if ok else f"Could not write {path}")
         return ok

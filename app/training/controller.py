@@ -86,7 +86,9 @@ class TrainingController(QObject):
         # ends even while the GUI thread is blocked in shutdown()'s wait().
         self._worker.done.connect(self._thread.quit, Qt.DirectConnection)
         self._worker.failed.connect(self._thread.quit, Qt.DirectConnection)
-        self._thread.finished.connect(self._worker.deleteLater)
+        # No `finished -> worker.deleteLater`: Python owns the worker, and Qt deleting it in
+        # the worker thread while the GUI thread drops the last Python reference is a double
+        # free (seen as rare segfaults). The worker is released in _on_thread_finished.
         self._thread.finished.connect(self._on_thread_finished)
         self._thread.start()
         self.running_changed.emit(True)
@@ -125,12 +127,12 @@ class TrainingController(QObject):
         return finished
 
     # ----- worker signals (GUI thread; stale runs dropped) -----------------------------------
-    @Slot(int, int, dict)
+    @Slot(int, int, object)
     def _on_batch_ended(self, run_id, epoch, logs):
         if run_id == self._run_id:
             self.batch_ended.emit(epoch, logs)
 
-    @Slot(int, int, dict)
+    @Slot(int, int, object)
     def _on_epoch_ended(self, run_id, epoch, logs):
         if run_id == self._run_id:
             self.epoch_ended.emit(epoch, logs)
@@ -140,7 +142,7 @@ class TrainingController(QObject):
         if run_id == self._run_id:
             self.checkpoint_saved.emit(epoch, path)
 
-    @Slot(int, object, dict)
+    @Slot(int, object, object)
     def _on_done(self, run_id, model, summary):
         if run_id != self._run_id:
             return
@@ -163,7 +165,10 @@ class TrainingController(QObject):
     def _on_thread_finished(self):
         if self._thread is None:
             return
-        thread, self._thread, self._worker = self._thread, None, None
+        thread, worker = self._thread, self._worker
+        self._thread = self._worker = None
+        thread.wait()  # `finished` was emitted; make sure the thread has fully exited
+        del worker  # the last reference: the worker is deleted here, after its thread ended
         thread.deleteLater()
         if self._paused:
             self._paused = False

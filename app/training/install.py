@@ -79,7 +79,10 @@ def install_training(window) -> TrainingController:
     """Creates the training side in `window` and returns its controller.
 
     Sets `window.training_controller`, `.training_panel`, `.live_charts`, `.runs_view`.
+    Installing twice returns the existing controller.
     """
+    if getattr(window, "training_controller", None) is not None:
+        return window.training_controller
     document = window.document
     controller = TrainingController(window)
     charts = LiveCharts()

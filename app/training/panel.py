@@ -78,7 +78,7 @@ class TrainingPanel(QWidget):
         status_row.addWidget(self.details_button)
         box = QGroupBox("Progress")
         box.setMinimumWidth(380)
-        box.setMaximumWidth(480)
+        box.setMaximumWidth(420)
         column = QVBoxLayout(box)
         column.addLayout(buttons)
         column.addLayout(counters)
@@ -108,13 +108,28 @@ class TrainingPanel(QWidget):
         c.running_changed.connect(self._update_buttons)
         c.model_ready.connect(self._update_buttons)
         self.form.changed.connect(self._save_settings)
-        self.document.reset.connect(self._load_settings)
+        self.document.reset.connect(self._on_reset)
         self.document.compile_changed.connect(self._refresh_monitors)
 
     # ----- settings -------------------------------------------------------------------------------
     def _load_settings(self):
         self.form.set_values(self.document.settings.get("training", {}))
         self._refresh_monitors()
+
+    def _on_reset(self):
+        """Another project (new, opened): its settings; the last project's model and progress
+        go, so Continue, Evaluate and Predict never use a model of another project."""
+        self._load_settings()
+        if self.controller.is_running():
+            return
+        self.controller.set_model(None)
+        self._started, self._progress = None, {}
+        self.epoch_label.setText("Epoch –")
+        self.batch_label.setText("Batch –")
+        self.progress.setValue(0)
+        self.progress.setFormat("Ready")
+        self.rate_label.setText("")
+        self._set_status("", "muted")
 
     def _save_settings(self):
         self.document.set_project_field("training", self.form.values())
@@ -277,8 +292,10 @@ def _finish_message(summary: dict) -> tuple[str, str]:
     if reason == "early_stopping":
         best = summary.get("best_value")
         best_text = f" ({summary.get('monitor')} {best:.4g})" if best is not None else ""
+        saved = summary.get("best_path")
+        extra = f" Best checkpoint: {saved}" if saved else ""
         return (f"Early stopping at epoch {summary.get('stopped_epoch', 0) + 1}: no improvement "
-                f"since epoch {summary.get('best_epoch', 0) + 1}{best_text}.", "ok")
+                f"since epoch {summary.get('best_epoch', 0) + 1}{best_text}.{extra}", "ok")
     if reason == "nan":
         return ("The loss became NaN (not a number), so training stopped. Lower the learning "
                 "rate in Compile…, or check the data for missing values.", "error")

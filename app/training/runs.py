@@ -43,7 +43,7 @@ class RunsView(QWidget):
         self.document, self.controller, self.charts = document, controller, charts
         self._pending = None
         self._build()
-        document.reset.connect(self.refresh)
+        document.reset.connect(self._on_reset)
         document.project_changed.connect(self._on_project_changed)
         controller.run_finished.connect(self._on_run_finished)
         self.refresh()
@@ -111,6 +111,13 @@ class RunsView(QWidget):
             best_checkpoint=summary.get("best_path"))
         self.document.set_project_field("runs", self.runs() + [record])
 
+    def _on_reset(self):
+        """Another project (new, opened): its runs, and its last run's curves on the charts."""
+        self.refresh()
+        if not self.controller.is_running():
+            runs = self.runs()
+            self.charts.load_history(runs[-1].get("history", {}) if runs else {})
+
     def _on_project_changed(self, key):
         if key == "runs":
             self.refresh()
@@ -160,7 +167,10 @@ class RunsView(QWidget):
         self._fill_browser(runs[rows[-1]] if rows else None)
 
     def _fill_browser(self, run) -> None:
+        """Lists `run`'s checkpoints; keeps the selected one, else selects the best."""
+        previous = self.selected_checkpoint()
         self.browser.clear()
+        current = None
         for path in (run or {}).get("checkpoints", []):
             item = QTreeWidgetItem([os.path.basename(path), "", "", ""])
             item.setData(0, Qt.UserRole, path)
@@ -176,12 +186,16 @@ class RunsView(QWidget):
                 item.setText(3, info["created"].replace("T", " ")[:19])
                 if path == run.get("best_checkpoint"):
                     item.setText(0, "★ " + item.text(0))
+                    current = current or item
             self.browser.addTopLevelItem(item)
+            if path == previous:
+                current = item
         for col in range(4):
             self.browser.resizeColumnToContents(col)
         has = self.browser.topLevelItemCount() > 0
         if has:
-            self.browser.setCurrentItem(self.browser.topLevelItem(0))
+            self.browser.setCurrentItem(current or self.browser.topLevelItem(0))
+            self.browser.scrollToItem(self.browser.currentItem())
         self.load_button.setEnabled(has)
         self.resume_button.setEnabled(has)
 

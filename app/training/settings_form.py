@@ -107,18 +107,19 @@ class TrainingSettingsForm(QWidget):
         folder_box.setLayout(folder)
         folder.setContentsMargins(0, 0, 0, 0)
         rows = (
-            (self.early, [self.early_monitor, self.early_patience, self.early_delta,
-                          self.early_restore]),
+            (self.early, [self.early_monitor, self.early_patience, self.early_delta]),
+            (None, [self.early_restore]),
             (self.save, [self.save_monitor, self.save_mode, self.save_every]),
             (None, [folder_box]),
             (self.reduce, [self.reduce_monitor, self.reduce_factor, self.reduce_patience]),
         )
         self._groups = {}
         for r, (check, widgets) in enumerate(rows):
-            if check is None:
+            if check is None:  # a second line of the callback above
                 grid.addWidget(widgets[0], r, 1, 1, 4)
-                self._groups[self.save].append(widgets[0])
+                self._groups[group].append(widgets[0])
                 continue
+            group = check
             grid.addWidget(check, r, 0)
             for c, widget in enumerate(widgets):
                 grid.addWidget(widget, r, c + 1)

@@ -83,10 +83,10 @@ def _is_number(value) -> bool:
 class TrainingWorker(QObject):
     """Builds the model for `job`, fits it, and reports through signals (all with run id)."""
 
-    batch_ended = Signal(int, int, dict)  # run id, epoch, logs + progress info
-    epoch_ended = Signal(int, int, dict)  # run id, epoch, logs incl. val_* and learning_rate
+    batch_ended = Signal(int, int, object)  # run id, epoch, logs + progress info (a dict)
+    epoch_ended = Signal(int, int, object)  # run id, epoch, logs incl. val_* and learning_rate
     checkpoint_saved = Signal(int, int, str)  # run id, epoch, path
-    done = Signal(int, object, dict)  # run id, trained model, summary (reason, history...)
+    done = Signal(int, object, object)  # run id, trained model, summary dict (reason, history)
     failed = Signal(int, str, str)  # run id, user message, traceback text
 
     def __init__(self, run_id: int, job: TrainingJob, extra_callbacks=()):

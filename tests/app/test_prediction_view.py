@@ -4,7 +4,7 @@ installation of the Data / Evaluate / Predict tabs into the main window."""
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtTest import QTest
 
 from app.data_panel.prepared import prepare
@@ -116,18 +116,10 @@ def test_that_regression_models_show_the_predicted_value(qtbot):
     assert isinstance(view.last_value, float)
 
 
-class FakeController(QObject):
-    model_ready = Signal(object)
-
-    def current_model(self):
-        return None
-
-
 def test_that_install_puts_the_views_in_their_tabs_and_wires_them(window, qtbot, digits):
     from app.data_panel.install import install_data_and_analysis
 
-    window.training_controller = FakeController()
-    panel, evaluation, prediction = install_data_and_analysis(window)
+    panel, evaluation, prediction = install_data_and_analysis(window)  # MainWindow did already
     tabs = window.bottom_tabs
     assert [tabs.tabText(i) for i in range(tabs.count())][0] == "Data"
     assert tabs.widget(0) is panel and tabs.widget(3) is evaluation and tabs.widget(4) is prediction
@@ -136,7 +128,7 @@ def test_that_install_puts_the_views_in_their_tabs_and_wires_them(window, qtbot,
     assert window.findChild(QObject, "predictView") is prediction
     assert evaluation.prepared is panel.current() is not None
     model = trained_classifier(panel.current(), epochs=1)
-    window.training_controller.model_ready.emit(model)
+    window.training_controller.set_model(model)  # as after a run or a loaded checkpoint
     assert evaluation.model() is model and prediction.model() is model
     assert evaluation.evaluate() and evaluation.result.confusion.sum() == len(
         panel.current().x_test)

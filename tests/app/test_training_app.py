@@ -31,7 +31,9 @@ def test_that_the_chart_holds_the_points_of_a_two_epoch_run(qtbot, trained_windo
     assert summary["reason"] == "finished"
     assert charts.point_count("loss") == 2 and charts.point_count("val_loss") == 2
     assert charts.point_count("loss", per="batch") >= 2
-    qtbot.waitUntil(lambda: not charts.dirty, timeout=2000)  # the timer redrew
+    trained_window.show()
+    trained_window.bottom_tabs.setCurrentWidget(trained_window.tab_pages["Charts"])
+    qtbot.waitUntil(lambda: not charts.dirty, timeout=2000)  # drawn once in view
     assert len(charts.plots["loss"].train_curve.xData) == 2
     runs = trained_window.document.settings["runs"]
     assert len(runs) == 1 and runs[0]["epochs"] == 2 and "val_loss" in runs[0]["best"]
