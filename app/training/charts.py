@@ -272,38 +272,67 @@ class LiveCharts(QWidget):
         self._redraw()
 
     def _redraw(self):
+        """Draws the next plot with pending changes (one plot per tick), then paces itself.
+
+        pyqtgraph paints in Python and holds the GIL, which the training thread needs too:
+        one plot at a time keeps each stall of the event loop short, and the interval grows
+        so that drawing takes at most DRAW_SHARE of the time.
+        """
         if not self.dirty or not self.isVisible():
             return  # hidden: keep the changes for showEvent, spend no time drawing
+        pending = self._pending_keys()
+        if not pending:
+            self.dirty = False
+            return
         started = time.perf_counter()
-        self._update_curves()
-        if self.graphics.isVisible():
-            self.graphics.viewport().repaint()  # paint now, so the cost can be measured
-        # pyqtgraph paints in Python and holds the GIL, which the training thread needs
-        # too: pace the redraws so drawing takes at most DRAW_SHARE of the time.
+        self._update_curves([pending[0]])
+        item = self.plots[pending[0]].item
+        self.graphics.viewport().repaint(
+            self.graphics.mapFromScene(item.sceneBoundingRect()).boundingRect())
         spent_ms = (time.perf_counter() - started) * 1000
-        self.timer.setInterval(int(min(MAX_REDRAW_MS, max(REDRAW_MS, spent_ms / DRAW_SHARE))))
+        base = REDRAW_MS / max(1, len(self.plots))
+        self.timer.setInterval(int(min(MAX_REDRAW_MS, max(base, spent_ms / DRAW_SHARE))))
 
-    def _update_curves(self):
-        self.dirty = False
+    def _pending_keys(self) -> list:
+        self._expand_global_changes()
+        waiting = {key for _, key in self._changed}
+        return [key for key in sorted(self.plots, key=plot_order) if key in waiting]
+
+    def _expand_global_changes(self):
+        """Turns "every plot" entries into one entry per plot."""
+        for kind in ("all", "markers"):
+            if (kind, None) in self._changed:
+                self._changed.discard((kind, None))
+                self._changed.update((kind, key) for key in self.plots)
+        if self._overlays_dirty:
+            self._overlays_dirty = False
+            self._changed.update(("overlays", key) for key in self.plots)
+        self._changed = {(kind, key) for kind, key in self._changed if key in self.plots}
+
+    def _update_curves(self, keys=None):
+        """Sets the data of the plots `keys` (default: all) from their pending changes."""
+        self._expand_global_changes()
         self.redraws += 1
-        overlays, self._overlays_dirty = self._overlays_dirty, False
-        changed, self._changed = self._changed, set()
-        every = ("all", None) in changed
         smooth = self.smooth_check.isChecked()
-        for key, plot in self.plots.items():  # only what changed: setData re-lays out axes
+        for key in list(self.plots) if keys is None else keys:
+            plot = self.plots[key]
+            mine = {kind for kind, k in self._changed if k == key}
+            self._changed -= {(kind, key) for kind in mine}
+            every = "all" in mine
             batch = self.batch.get(key)
-            if every or ("batch", key) in changed:
+            if every or "batch" in mine:  # only what changed: setData re-lays out axes
                 if batch is not None and len(batch):
                     plot.batch_curve.setData(*(batch.smooth_view() if smooth else batch.view()))
                 else:
                     plot.batch_curve.setData([], [])
-            if every or ("epoch", key) in changed:
+            if every or "epoch" in mine:
                 self._set(plot.train_curve, self.epoch.get(key))
                 self._set(plot.val_curve, self.epoch.get("val_" + key))
-            if every or ("markers", None) in changed or ("epoch", key) in changed:
+            if every or "markers" in mine or "epoch" in mine:
                 self._draw_markers(plot)
-            if overlays:
+            if "overlays" in mine:
                 self._draw_overlays(plot)
+        self.dirty = bool(self._changed)
 
     @staticmethod
     def _set(curve, series):

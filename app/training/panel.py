@@ -90,7 +90,9 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(scroll, 3)
         layout.addWidget(box, 2)
-        self.ticker = QTimer(self, interval=1000, timeout=self._refresh_rate)
+        # The progress display refreshes from this timer, not per signal: every Qt call here
+        # holds the GIL the training thread needs (4 Hz reads as live and costs little).
+        self.ticker = QTimer(self, interval=250, timeout=self._refresh_display)
 
     def _connect(self):
         c = self.controller
@@ -207,15 +209,18 @@ class TrainingPanel(QWidget):
 
     def _on_batch(self, epoch, logs):
         p = self._progress
-        p["epoch"], p["steps"] = epoch, logs.get("steps", 1)
+        p["epoch"], p["steps"], p["batch"] = epoch, logs.get("steps", 1), logs.get("batch", 0)
         p["position"], p["samples_per_s"] = logs.get("position", epoch), logs.get("samples_per_s")
-        self.epoch_label.setText(f"Epoch {epoch + 1} / {p['epochs']}")
-        self.batch_label.setText(f"Batch {logs.get('batch', 0) + 1} / {p['steps']}")
-        self._refresh_rate()
 
     def _on_epoch(self, epoch, logs):
         self._lr = logs.get("learning_rate", self._lr)
         self._progress["position"] = epoch + 1
+
+    def _refresh_display(self):
+        p = self._progress
+        if "epoch" in p:
+            self.epoch_label.setText(f"Epoch {p['epoch'] + 1} / {p['epochs']}")
+            self.batch_label.setText(f"Batch {p['batch'] + 1} / {p['steps']}")
         self._refresh_rate()
 
     def _refresh_rate(self):

@@ -16,7 +16,7 @@ from engine.errors import LayerCraftError
 
 from .job import TrainingJob
 
-BATCH_INTERVAL_S = 0.05  # at most ~20 batch signals per second (Orange's throttling)
+BATCH_INTERVAL_S = 0.1  # at most ~10 batch signals per second (each costs the GUI the GIL)
 
 
 class _SignalBridge(cb.Callback):
