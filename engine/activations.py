@@ -43,13 +43,29 @@ def _erf(xp, x):
 class Activation:
     """A named elementwise (or last-axis) function and its derivative."""
 
-    def __init__(self, name, forward, backward):
+    def __init__(self, name, forward, backward, in_place=None):
         self.name = name
         self._forward = forward
         self._backward = backward
+        self._in_place = in_place
 
     def forward(self, x):
         return self._forward(get_array_module(x), x)
+
+    def forward_in_place(self, z):
+        """`forward(z)` written over `z` when that is safe, else a new array.
+
+        Safe means the derivative can be computed from the output alone (or from its
+        sign), so `backward(y, y, g)` is exact: callers that own `z` (Dense, Conv) then keep
+        one array instead of two, which saves an allocation and a pass per layer.
+        """
+        if self._in_place is None:
+            return self._forward(get_array_module(z), z)
+        return self._in_place(get_array_module(z), z)
+
+    @property
+    def works_in_place(self) -> bool:
+        return self._in_place is not None
 
     def backward(self, x, y, grad):
         """dL/dx from the input `x`, the output `y` and dL/dy `grad`."""
@@ -136,9 +152,30 @@ _TABLE = {
 }
 _ALIASES = {"swish": "silu", None: "linear"}
 
+
+def _softmax_in_place(xp, z):
+    z -= z.max(axis=-1, keepdims=True)
+    xp.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    return z
+
+
+# In-place forms for activations whose derivative needs only the output (or its sign, which
+# equals the input's sign for the relu family).
+_IN_PLACE = {
+    "linear": lambda xp, z: z,
+    "relu": lambda xp, z: xp.maximum(z, 0, out=z),
+    "relu6": lambda xp, z: xp.clip(z, 0, 6, out=z),
+    "leaky_relu": lambda xp, z: xp.maximum(z, LEAKY_SLOPE * z, out=z),  # slope < 1
+    "tanh": lambda xp, z: xp.tanh(z, out=z),
+    "softmax": _softmax_in_place,
+    "exponential": lambda xp, z: xp.exp(z, out=z),
+}
+
 #: Every accepted activation name, for forms and error messages.
 NAMES = tuple(_TABLE) + ("swish",)
-_INSTANCES = {name: Activation(name, *pair) for name, pair in _TABLE.items()}
+_INSTANCES = {name: Activation(name, *pair, in_place=_IN_PLACE.get(name))
+              for name, pair in _TABLE.items()}
 
 
 def get(identifier) -> Activation:

@@ -130,8 +130,10 @@ class _Conv(Layer):
         z = self._linear(x)  # a fresh array: the bias can be added in place
         if self.use_bias:
             _add_bias(z, self.params["bias"])
-        self._z = z
-        self._y = self._activation.forward(z)
+        if self._activation.works_in_place:  # z is ours: keep one array, not two
+            self._z = self._y = self._activation.forward_in_place(z)
+        else:
+            self._z, self._y = z, self._activation.forward(z)
         return self._y
 
     def backward(self, grad):

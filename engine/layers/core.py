@@ -116,8 +116,10 @@ class Dense(Layer):
         z = x @ self.params["kernel"]
         if self.use_bias:
             z += self.params["bias"]
-        self._z = z
-        self._y = self._activation.forward(z)
+        if self._activation.works_in_place:  # z is ours: keep one array, not two
+            self._z = self._y = self._activation.forward_in_place(z)
+        else:
+            self._z, self._y = z, self._activation.forward(z)
         return self._y
 
     def backward(self, grad):

@@ -72,3 +72,19 @@ def test_that_an_unknown_name_lists_the_valid_ones():
 
 def test_that_none_means_linear():
     assert activations.get(None).name == "linear"
+
+
+@pytest.mark.parametrize("name", [n for n in activations.NAMES
+                                  if activations.get(n).works_in_place])
+def test_that_in_place_forms_match_and_their_backward_needs_only_the_output(name):
+    act = activations.get(name)
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-7, 7, size=(4, 6))
+    x = np.where(np.abs(x) < 0.05, 0.5, x)
+    y = act.forward(x)
+    z = x.copy()
+    y_in_place = act.forward_in_place(z)
+    np.testing.assert_allclose(y_in_place, y, rtol=1e-12)
+    g = rng.standard_normal(x.shape)
+    np.testing.assert_allclose(act.backward(y_in_place, y_in_place, g), act.backward(x, y, g),
+                               rtol=1e-12)
