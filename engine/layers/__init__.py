@@ -1,26 +1,17 @@
 """Every layer of the engine, registered by class name on import (Keras names)."""
 
-import importlib
-
+from ..symbolic import Input  # `keras.layers.Input`, as in Keras
 from .base import Layer, WeightSpec
+from .conv import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from .core import Activation, Dense, InputLayer
-
-# Layer modules written in parallel register themselves when imported; import every one that
-# exists so the registry (and the GUI palette built from it) always lists them all.
-_MODULES = ("reshaping", "regularization", "normalization", "conv", "pooling", "recurrent",
-            "embedding", "merge", "preprocessing")
-for _module in _MODULES:
-    try:
-        _mod = importlib.import_module(f"{__name__}.{_module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{_module}":
-            raise
-        continue
-    for _name in getattr(_mod, "__all__", ()):
-        globals()[_name] = getattr(_mod, _name)
-
-__all__ = ["Layer", "WeightSpec", "Activation", "Dense", "InputLayer"]
-
-from ..symbolic import Input  # noqa: E402 - `keras.layers.Input`, as in Keras
-
-__all__.append("Input")
+from .embedding import Embedding
+from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+                             GlobalMaxPooling2D)
+from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .normalization import BatchNormalization, LayerNormalization
+from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
+from .preprocessing import Rescaling
+from .recurrent import GRU, LSTM, SimpleRNN
+from .regularization import Dropout, GaussianNoise
+from .reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D,
+                        ZeroPadding2D)

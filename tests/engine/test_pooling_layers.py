@@ -8,7 +8,7 @@ import pytest
 
 from engine import registry
 from engine.errors import ShapeError, SpecError
-from engine.layers.pooling import (
+from engine.layers import (
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
 )
