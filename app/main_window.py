@@ -54,6 +54,9 @@ class MainWindow(QMainWindow):
 
         install_training(self)
         install_data_and_analysis(self)
+        # Room for the summary table under the properties, now the workbench has its height.
+        self.resizeDocks([self.docks["properties"], self.docks["summary"]], [250, 260],
+                         Qt.Vertical)
         open_checkpoint = QAction("Open &Checkpoint...", self)
         open_checkpoint.setObjectName("openCheckpointAction")
         open_checkpoint.setStatusTip("Load a saved .lcm checkpoint: model, weights and curves")
