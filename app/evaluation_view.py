@@ -108,7 +108,10 @@ class EvaluationView(QWidget):
         layout.addWidget(splitter, 1)
 
     # ----- inputs ---------------------------------------------------------------------------------
-    def set_model(self, model, source: str = "the last training run") -> None:
+    def set_model(self, model, source: str | None = None) -> None:
+        if source is None:  # from the training controller: it knows where the model came from
+            controller = getattr(self.window, "training_controller", None)
+            source = getattr(controller, "model_source", "the last training run")
         self._model = model
         self._model_text = source
         self._update_state()

@@ -63,7 +63,7 @@ def load_into_app(path: str, document, controller, charts, parent=None) -> bool:
                   compile_spec=compile_spec_from(contents, document.compile_spec),
                   settings=document.settings)
     document.set_project_field("runs", document.settings.get("runs", []))  # now unsaved
-    controller.set_model(model)
+    controller.set_model(model, f"checkpoint {os.path.basename(path)}")
     history = contents.history or {}
     charts.load_history(history.get("history", {}), history.get("epoch"))
     messages.notify(f"Loaded {os.path.basename(path)} (epoch {contents.epoch}). "

@@ -39,6 +39,7 @@ class TrainingController(QObject):
         self._paused = False
         self.job = None
         self.last_summary = None
+        self.model_source = "the last training run"  # what the current model came from
 
     # ----- state -----------------------------------------------------------------------------
     @property
@@ -55,9 +56,10 @@ class TrainingController(QObject):
         """The model of the last finished run (or loaded checkpoint), else None."""
         return self._model
 
-    def set_model(self, model) -> None:
+    def set_model(self, model, source: str = "a loaded checkpoint") -> None:
         """Makes `model` (e.g. loaded from a checkpoint) the current one."""
         self._model = model
+        self.model_source = source
         self.model_ready.emit(model)
 
     def resume_state(self) -> ResumeState | None:
@@ -147,6 +149,7 @@ class TrainingController(QObject):
         if run_id != self._run_id:
             return
         self._model = model
+        self.model_source = "the last training run"
         self.last_summary = copy.deepcopy(summary)
         self.model_ready.emit(model)
         self.run_finished.emit(run_id, summary)
