@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, \
     QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
@@ -23,6 +22,19 @@ from .samples import SampleGrid, SampleTable
 KIND_TITLES = {"csv": "CSV file", "npz": "NumPy file", "image_folder": "Image folder",
                "idx": "IDX files"}
 PREVIEW_ROWS = 30
+#: Sources larger than this are read in a worker thread, so the window never freezes.
+BACKGROUND_BYTES = 4 * 1024 * 1024
+
+
+def source_bytes(path) -> int:
+    """Size of a file, or of the files directly inside an image folder's class folders."""
+    path = Path(path)
+    try:
+        if path.is_file():
+            return path.stat().st_size
+        return sum(f.stat().st_size for d in path.iterdir() if d.is_dir() for f in d.iterdir())
+    except OSError:
+        return 0
 
 
 def csv_columns(path) -> list[str]:
@@ -54,6 +66,7 @@ class ImportDialog(QDialog):
         self.kind, self.path = kind, str(path)
         self.loaded = None
         self.fields = {}
+        self._reader = None  # BackgroundCall for large sources, created on first use
         self._build()
         self.resize(760, 520)
         self.load_preview()
@@ -157,20 +170,52 @@ class ImportDialog(QDialog):
         return out
 
     def load_preview(self) -> bool:
-        """Reads the file with the current options; shows a preview or the loader's message."""
+        """Reads the file with the current options; shows a preview or the loader's message.
+
+        Small sources are read at once; large ones in a worker thread (the preview appears
+        when they are read, and the window stays responsive meanwhile). Returns whether a
+        preview is shown now.
+        """
         source = self.source()
         options = {k: v for k, v in source.items() if k != "kind"}
-        QGuiApplication.setOverrideCursor(QCursor(Qt.WaitCursor))
+        if source_bytes(self.path) > BACKGROUND_BYTES:
+            self._read_in_background(options)
+            return False
         try:
             self.loaded = load_source(self.kind, options)
         except (LayerCraftError, OSError, ValueError) as exc:
             self.loaded = None
             self._show_error(str(exc))
             return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
         self._show_preview(self.loaded)
         return True
+
+    def _read_in_background(self, options):
+        from .background import BackgroundCall  # noqa: PLC0415
+
+        if self._reader is None:
+            self._reader = BackgroundCall(self)
+            self._reader.done.connect(self._on_read)
+            self._reader.failed.connect(self._on_read_failed)
+        self.loaded = None
+        self.status.setProperty("role", "muted")
+        self.status.setText(f"Reading {Path(self.path).name}…")
+        self._restyle()
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(False)
+        self._reader.start(lambda: load_source(self.kind, options))
+
+    def _on_read(self, loaded):
+        self.loaded = loaded
+        self._show_preview(loaded)
+
+    def _on_read_failed(self, message, details):
+        self.loaded = None
+        self._show_error(message)
+
+    def done(self, result):
+        if self._reader is not None:
+            self._reader.shutdown()
+        super().done(result)
 
     @property
     def import_button(self) -> QPushButton:

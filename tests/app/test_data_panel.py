@@ -219,3 +219,19 @@ def test_that_a_download_shows_progress_and_can_be_cancelled(panel, qtbot, monke
     assert panel.job.shutdown(3000)
     assert "cancelled" in panel.status.text() and panel.download_button.isVisibleTo(panel)
     assert not panel.job.running
+
+
+def test_that_a_large_csv_is_read_in_the_background_and_then_previewed(panel, qtbot, tmp_path,
+                                                                        monkeypatch):
+    from app.data_panel import import_dialog
+
+    monkeypatch.setattr(import_dialog, "BACKGROUND_BYTES", 1000)  # this file counts as large
+    path = tmp_path / "large.csv"
+    path.write_text("a,b,kind\n" + "\n".join(f"{i},{i * 0.5},{'up' if i % 2 else 'down'}"
+                                             for i in range(400)) + "\n")
+    dialog = panel.import_file("csv", str(path))
+    assert dialog.status.text().startswith("Reading large.csv")
+    assert not dialog.import_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.loaded is not None, timeout=5000)
+    assert dialog.table.rowCount() == 30 and "400 samples" in dialog.status.text()
+    dialog.close()
