@@ -75,18 +75,23 @@ class GraphDocument(QObject):
 
     # ----- whole-document changes ------------------------------------------------------------
     def load(self, spec: dict, layout=None, compile_spec=None, settings=None) -> None:
-        """Replaces everything (new/open): no undo history, not modified."""
-        self.graph = ModelGraph.from_spec(spec)
-        self.layout = {k: (float(v[0]), float(v[1])) for k, v in (layout or {}).items()}
-        for name in self.graph.nodes:
-            self.layout.setdefault(name, (0.0, 0.0))
+        """Replaces everything (new/open): no undo history, not modified.
+
+        Everything is read and analysed first; the document changes only when that worked,
+        so a bad file leaves the current model as it was.
+        """
+        graph = ModelGraph.from_spec(spec)
+        analysis = graph.analyze()
+        layout = {k: (float(v[0]), float(v[1])) for k, v in (layout or {}).items()}
+        for name in graph.nodes:
+            layout.setdefault(name, (0.0, 0.0))
+        self.graph, self.layout, self.analysis = graph, layout, analysis
         self.compile_spec = copy.deepcopy(compile_spec or DEFAULT_COMPILE)
         self.settings = {"data": {}, "training": {}, "runs": [], **copy.deepcopy(settings or {})}
         fed = {p for node in self.graph.nodes.values() for p in node.inputs}
         self._pinned_outputs = {o for o in self.graph.outputs if o in fed}
         self.undo_stack.clear()
         self._extra_dirty = False
-        self.analysis = self.graph.analyze()
         self.reset.emit()
         self.analysis_changed.emit()
         self.modified_changed.emit(False)

@@ -7,6 +7,7 @@ a failed save never damages the last good file.
 
 from dataclasses import dataclass, field
 import json
+import math
 import os
 import tempfile
 
@@ -65,7 +66,7 @@ def from_json(raw, source: str = "the project") -> Project:
     if raw.get("format") != FORMAT:
         raise ProjectError(f"{source} is not a LayerCraft project (format "
                            f"{raw.get('format')!r}; expected {FORMAT!r}).")
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise ProjectError(f"{source} has no valid version number (found {version!r}).")
     if version > VERSION:
         raise ProjectError(f"{source} was saved by a newer LayerCraft (project version "
@@ -77,9 +78,12 @@ def from_json(raw, source: str = "the project") -> Project:
 
 def _checked(raw: dict, source: str) -> Project:
     try:
-        ModelGraph.from_spec(raw.get("model"))
+        ModelGraph.from_spec(raw.get("model")).analyze()  # problems are fine, crashes are not
     except LayerCraftError as exc:
         raise ProjectError(f"{source} holds a model that cannot be read: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file must open nothing, whatever it holds
+        raise ProjectError(f"{source} holds a model that cannot be read ({type(exc).__name__}:"
+                           f" {exc}). Nothing was opened.") from None
     parts = {}
     for key, kind in (("layout", dict), ("compile", dict), ("data", dict),
                       ("training", dict), ("runs", list)):
@@ -90,7 +94,8 @@ def _checked(raw: dict, source: str) -> Project:
         parts[key] = value
     for name, pos in parts["layout"].items():
         if not (isinstance(pos, list) and len(pos) == 2 and
-                all(isinstance(v, (int, float)) for v in pos)):
+                all(isinstance(v, (int, float)) and not isinstance(v, bool) and
+                    math.isfinite(v) and abs(v) < 1e9 for v in pos)):
             raise ProjectError(f"{source}: the position of '{name}' must be [x, y]; "
                                f"found {pos!r}.")
     return Project(model=raw["model"], **parts)
@@ -109,6 +114,8 @@ def load(path) -> Project:
     except json.JSONDecodeError as exc:
         raise ProjectError(f"'{name}' is damaged: invalid JSON at line {exc.lineno}, column "
                            f"{exc.colno} ({exc.msg}). Nothing was opened.") from None
+    except (ValueError, RecursionError) as exc:  # absurd numbers or nesting
+        raise ProjectError(f"'{name}' cannot be read: {exc}. Nothing was opened.") from None
     except OSError as exc:
         raise ProjectError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     return from_json(raw, f"'{name}'")

@@ -147,7 +147,8 @@ class CompiledMetrics:
     """Metric objects per output, resolved from the first batch's shapes (as Keras)."""
 
     def __init__(self, metrics, output_names):
-        self.specs = per_output(metrics or [], output_names, "metrics")
+        self.specs = (per_output(metrics, output_names, "metrics") if metrics
+                      else [None] * len(output_names))
         self.names = output_names
         self.objects = None  # list (per output) of metric instances
 

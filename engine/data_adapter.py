@@ -97,6 +97,11 @@ def to_target_list(model, y) -> list:
 def host_arrays(model, x, y, sample_weight):
     """NumPy (or device) arrays in input/output order, checked for length and finiteness."""
     xs = model._host_inputs(x)
+    if isinstance(y, dict):
+        missing = [n for n in model.output_names if n not in y]
+        if missing:
+            raise DataError(f"Targets are missing for outputs {missing}. Give one array per "
+                            f"output: {model.output_names}.")
     ys = None if y is None else (
         [y[n] for n in model.output_names] if isinstance(y, dict) else
         (list(y) if isinstance(y, (list, tuple)) and len(model.output_names) > 1 else [y]))

@@ -14,6 +14,9 @@ from .layers.base import format_shape
 
 SPEC_FORMAT = "layercraft.model"
 SPEC_VERSION = 1
+#: Weights one model may hold (float32): 500 million is 2 GB. Larger specs are refused before
+#: anything is allocated, so a typo (or a hostile file) cannot exhaust the memory.
+MAX_PARAMS = 500_000_000
 
 
 @dataclass
@@ -87,26 +90,38 @@ class ModelGraph:
         return [n.name for n in self.nodes.values() if name in n.inputs]
 
     def topological_order(self) -> list[str]:
-        """Node names with every node after its inputs; raises SpecError naming a cycle."""
+        """Node names with every node after its inputs; raises SpecError naming a cycle.
+
+        Iterative depth-first search: a chain of thousands of layers must not hit Python's
+        recursion limit.
+        """
         order, state = [], {}
-
-        def visit(name, path):
-            if state.get(name) == "done":
-                return
-            if state.get(name) == "active":
-                cycle = path[path.index(name):] + [name]
-                raise SpecError("The graph has a cycle: " + " -> ".join(cycle) +
-                                ". Remove one of these connections.")
-            state[name] = "active"
-            for parent in self.nodes[name].inputs:
-                if parent in self.nodes:
-                    visit(parent, path + [name])
-            state[name] = "done"
-            order.append(name)
-
-        for name in self.nodes:
-            visit(name, [])
+        for root in self.nodes:
+            if state.get(root) == "done":
+                continue
+            path, stack = [], [(root, iter(self._parents(root)))]
+            state[root] = "active"
+            path.append(root)
+            while stack:
+                name, parents = stack[-1]
+                parent = next(parents, None)
+                if parent is None:
+                    stack.pop()
+                    path.pop()
+                    state[name] = "done"
+                    order.append(name)
+                elif state.get(parent) == "active":
+                    cycle = path[path.index(parent):] + [parent]
+                    raise SpecError("The graph has a cycle: " + " -> ".join(cycle) +
+                                    ". Remove one of these connections.")
+                elif state.get(parent) != "done":
+                    state[parent] = "active"
+                    path.append(parent)
+                    stack.append((parent, iter(self._parents(parent))))
         return order
+
+    def _parents(self, name):
+        return [p for p in self.nodes[name].inputs if p in self.nodes]
 
     def layer_class(self, node: Node):
         return registry.get_class("layer", node.class_name)
@@ -169,6 +184,10 @@ class GraphAnalysis:
             self._infer(graph.nodes[name])
         self._check_reachability()
         self._check_outputs()
+        total = sum(self.total_params())
+        if total > MAX_PARAMS and not any("weights (" in p.message for p in self.problems):
+            self._add(None, f"The model would have {total:,} weights ({total * 4 / 2**30:,.1f} "
+                            f"GiB); the limit is {MAX_PARAMS:,}. Make the layers smaller.")
 
     def _check_references(self):
         graph = self.graph
@@ -180,6 +199,13 @@ class GraphAnalysis:
             if node.shares and node.shares not in graph.nodes:
                 self._add(node.name, f"Layer '{node.name}' shares the weights of "
                                      f"'{node.shares}', which does not exist.")
+            elif node.shares:
+                owner = graph.nodes[node.shares]
+                if owner.shares or owner.class_name != node.class_name:
+                    self._add(node.name, f"Layer '{node.name}' ({node.class_name}) can share "
+                                         f"weights only with a layer of the same type that "
+                                         f"owns them; '{owner.name}' is {owner.class_name}"
+                                         f"{' and shares another' if owner.shares else ''}.")
         if not graph.input_names:
             self._add(None, "The model has no Input layer. Add one and set the shape of a sample.")
 
@@ -217,6 +243,10 @@ class GraphAnalysis:
             return
         self.shapes[node.name] = tuple(shape)
         self.params[node.name] = (0, 0) if node.shares else params
+        if sum(params) > MAX_PARAMS:
+            self._add(node.name, f"Layer '{node.name}' would have {sum(params):,} weights "
+                                 f"({sum(params) * 4 / 2**30:,.1f} GiB); the limit is "
+                                 f"{MAX_PARAMS:,}. Use fewer units, filters or inputs.")
         self._warn_dense_on_images(node, in_shape)
 
     def _input_count_ok(self, node, layer) -> bool:

@@ -94,10 +94,18 @@ def _in_range(param: Param, number) -> bool:
     return True
 
 
+#: No count, size or index a model can use is this large; bigger numbers in a file are refused
+#: here instead of overflowing or exhausting memory later.
+LARGEST_INT = 2**31 - 1
+LARGEST_FLOAT = 1e30
+
+
 def _check_int(param, value, owner):
     if isinstance(value, bool) or not isinstance(value, (int,)) and not _is_integral(value):
         _fail(param, value, owner, "an integer" + _suffix(param))
     value = int(value)
+    if abs(value) > LARGEST_INT:
+        _fail(param, "a number too large to use", owner, f"an integer up to {LARGEST_INT:,}")
     if not _in_range(param, value):
         _fail(param, value, owner, "an integer " + _range_text(param))
     return value
@@ -120,8 +128,11 @@ def _suffix(param: Param) -> str:
 def _check_float(param, value, owner):
     if isinstance(value, bool) or not isinstance(value, (int, float)) and not _is_real(value):
         _fail(param, value, owner, "a number" + _suffix(param))
-    value = float(value)
-    if math.isnan(value) or not _in_range(param, value):
+    try:
+        value = float(value)
+    except OverflowError:
+        _fail(param, "a number too large to use", owner, "a finite number")
+    if not math.isfinite(value) or abs(value) > LARGEST_FLOAT or not _in_range(param, value):
         _fail(param, value, owner, "a number " + _range_text(param))
     return value
 

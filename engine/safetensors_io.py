@@ -106,7 +106,7 @@ def _split(data: bytes) -> tuple[dict, memoryview]:
             f"{MAX_HEADER_BYTES}).")
     try:
         header = json.loads(bytes(data[8:8 + size]).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise SafetensorsFormatError(f"The header is not valid JSON ({exc}).") from None
     if not isinstance(header, dict):
         raise SafetensorsFormatError("The header is not a JSON object.")
@@ -122,7 +122,8 @@ def _entry(name, info):
         raise SafetensorsFormatError(
             f"Tensor {name!r} has dtype {info['dtype']!r}; allowed: {', '.join(DTYPES)}.")
     shape, offsets = info["shape"], info["data_offsets"]
-    if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
+    if not isinstance(shape, list) or len(shape) > 32 or not all(
+            _is_count(d) and d < 2**31 for d in shape):
         raise SafetensorsFormatError(f"Tensor {name!r} has an invalid shape {shape!r}.")
     if not isinstance(offsets, list) or len(offsets) != 2 or not all(map(_is_count, offsets)):
         raise SafetensorsFormatError(f"Tensor {name!r} has invalid data_offsets {offsets!r}.")

@@ -125,7 +125,17 @@ class TrainingMixin:
         self._require_compiled()
         batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
         _positive_int(epochs, "epochs")
+        if steps_per_epoch is not None:
+            _positive_int(steps_per_epoch, "steps_per_epoch")
+        _check_validation_freq(validation_freq)
         if is_dataset(x):
+            ignored = [name for name, value in (("validation_split", validation_split),
+                                                 ("sample_weight", sample_weight),
+                                                 ("class_weight", class_weight)) if value]
+            if ignored:
+                raise DataError(f"{', '.join(ignored)} cannot be used with a Dataset. Put the "
+                                "weights in the dataset's batches (x, y, sample_weight) and pass "
+                                "validation_data=... instead of validation_split.")
             data, val_data = DatasetData(x, self), self._validation(validation_data, None)
         else:
             data = self._array_data(x, y, sample_weight, class_weight)
@@ -192,9 +202,12 @@ class TrainingMixin:
 
         dev_ys = to_target_list(self, ys if len(ys) > 1 else ys[0])
         check_targets(self, self._compiled_loss, dev_ys)
+        if sample_weight is not None and class_weight:
+            raise DataError("Pass either `sample_weight` or `class_weight`, not both. To "
+                            "combine them, multiply the class weights into sample_weight.")
         weights = None
         if sample_weight is not None:
-            weights = np.asarray(sample_weight, dtype=np.float32).reshape(-1)
+            weights = _checked_sample_weight(sample_weight, int(xs[0].shape[0]))
         elif class_weight:
             weights = class_weights_to_sample_weights(ys[0], class_weight)
         if weights is not None:
@@ -241,13 +254,20 @@ class TrainingMixin:
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _host_inputs(self, x) -> list:
-        """Inputs as a list in `input_names` order, not yet moved to the device."""
+        """Inputs as a list of arrays in `input_names` order, not yet moved to the device."""
         names = self.input_names
         if isinstance(x, dict):
-            return [x[n] for n in names]
-        if isinstance(x, (list, tuple)) and len(names) > 1:
-            return list(x)
-        return [x]
+            missing = [n for n in names if n not in x]
+            if missing:
+                raise DataError(f"Model '{self.name}' needs inputs {names}; the dict has "
+                                f"{sorted(x)} (missing {missing}).")
+            arrays = [x[n] for n in names]
+        elif isinstance(x, (list, tuple)) and len(names) > 1:
+            arrays = list(x)
+        else:
+            arrays = [x]
+        return [a if backend.is_gpu_array(a) or isinstance(a, np.ndarray) else np.asarray(a)
+                for a in arrays]
 
     def optimizer_param_count(self) -> int:
         if self.optimizer is None or not hasattr(self.optimizer, "get_state"):
@@ -270,6 +290,29 @@ class TrainingMixin:
         from .checkpoint import load_weights  # noqa: PLC0415
 
         load_weights(self, filepath)
+
+
+def _checked_sample_weight(sample_weight, count: int):
+    weights = np.asarray(backend.to_numpy(sample_weight), dtype=np.float32)
+    if weights.ndim == 2 and weights.shape[1] == 1:
+        weights = weights[:, 0]
+    if weights.shape != (count,):
+        raise DataError(f"`sample_weight` must hold one weight per sample, shape ({count},); "
+                        f"received shape {weights.shape}.")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise DataError("`sample_weight` must be finite and >= 0; it holds NaN, infinite or "
+                        "negative values. Fix the weights before training.")
+    return weights
+
+
+def _check_validation_freq(freq):
+    if isinstance(freq, bool) or not (
+            (isinstance(freq, int) and freq >= 1) or
+            (isinstance(freq, (list, tuple)) and all(isinstance(e, int) and e >= 1
+                                                     for e in freq))):
+        raise TrainingError("`validation_freq` must be a positive integer (validate every N "
+                            "epochs) or a list of 1-based epochs. Received: "
+                            f"validation_freq={freq!r}")
 
 
 def _positive_int(value, name):

@@ -69,18 +69,30 @@ def _read(path: Path):
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"Cannot read {path}: {exc}. Fix: choose a file written by np.save "
                         "or np.savez.") from None
+    except MemoryError:
+        raise DataError(_too_large(path.name)) from None
     if isinstance(loaded, np.lib.npyio.NpzFile):
         with loaded:
             return {key: _member(loaded, key, path.name) for key in loaded.files}
     return loaded
 
 
+def _too_large(name) -> str:
+    return (f"{name} declares arrays larger than this computer's memory (or it is damaged). "
+            "Fix: load a smaller file, or save the data in parts.")
+
+
 def _member(npz, key, file_name):
     try:
         return npz[key]
-    except ValueError:
-        raise DataError(f"{file_name}[{key!r}] holds Python objects, which LayerCraft never "
-                        "unpickles. Fix: save it as a numeric or text array.") from None
+    except MemoryError:
+        raise DataError(_too_large(f"{file_name}[{key!r}]")) from None
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+            raise DataError(f"{file_name}[{key!r}] holds Python objects, which LayerCraft "
+                            "never unpickles. Fix: save it as a numeric or text array.") from None
+        raise DataError(f"{file_name}[{key!r}] is not a valid array ({exc}); the file is "
+                        "damaged.") from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{file_name}[{key!r}] cannot be read ({exc}); the file is damaged.") \
             from None

@@ -105,3 +105,31 @@ def test_analysis_gives_shapes_and_param_counts_without_weights():
     analysis = graph.analyze()
     assert analysis.shapes["d"] == (128,)
     assert analysis.params["d"] == (100480, 0)
+
+
+def test_that_a_model_too_large_to_allocate_is_a_problem_before_any_weights():
+    found = by_node(problems([node("in", "Input", shape=[784]),
+                              node("huge", "Dense", ["in"], units=10**9)], ["huge"]))
+    assert "weights" in found["huge"] and "limit" in found["huge"]
+
+
+def test_that_numbers_too_large_to_use_are_refused_as_config_problems():
+    found = by_node(problems([node("in", "Input", shape=[4]),
+                              node("d", "Dense", ["in"], units=10**400),
+                              node("drop", "Dropout", ["d"], rate=10**400)], ["drop"]))
+    assert "too large" in found["d"] and "too large" in found["drop"]
+
+
+def test_that_a_long_chain_does_not_hit_the_recursion_limit():
+    layers = [node("in", "Input", shape=[2])]
+    for i in range(3000):
+        layers.append(node(f"a{i}", "Activation", [layers[-1]["name"]], activation="relu"))
+    found = problems(list(reversed(layers)), [layers[-1]["name"]])
+    assert found == []
+
+
+def test_that_sharing_weights_needs_an_owner_of_the_same_type():
+    shared = dict(node("f", "Flatten", ["d"]), shares="d")
+    found = by_node(problems([node("in", "Input", shape=[4]), node("d", "Dense", ["in"]),
+                              shared], ["f"]))
+    assert "same type" in found["f"]

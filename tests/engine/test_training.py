@@ -315,3 +315,46 @@ def test_fit_accepts_an_engine_dataset():
     history = model.fit(Dataset.from_tensor_slices((x, y)).shuffle(240, seed=0).batch(32),
                         epochs=3, verbose=0)
     assert len(history.history["loss"]) == 3
+
+
+def test_that_a_multi_output_model_compiles_without_metrics():
+    inp = Input((3,))
+    model = Model(inp, [layers.Dense(2, activation="softmax", name="a")(inp),
+                        layers.Dense(1, name="b")(inp)])
+    model.compile(optimizer="sgd", loss=["sparse_categorical_crossentropy", "mse"])
+    x = np.random.default_rng(0).normal(size=(10, 3))
+    loss = model.evaluate(x, [np.zeros(10), np.zeros(10)], verbose=0)
+    assert np.isfinite(loss)
+
+
+@pytest.mark.parametrize("weights,match", [
+    (np.ones((240, 2)), "one weight per sample"),
+    (np.full(240, np.nan), "finite and >= 0"),
+    (-np.ones(240), "finite and >= 0"),
+])
+def test_that_bad_sample_weights_are_refused(weights, match):
+    x, y = blobs()
+    with pytest.raises(DataError, match=match):
+        compiled_mlp().fit(x, y, sample_weight=weights, verbose=0)
+
+
+def test_that_sample_weight_and_class_weight_together_are_refused():
+    x, y = blobs()
+    with pytest.raises(DataError, match="either `sample_weight` or `class_weight`"):
+        compiled_mlp().fit(x, y, sample_weight=np.ones(240), class_weight={0: 2.0}, verbose=0)
+
+
+@pytest.mark.parametrize("kwargs", [{"validation_freq": 0}, {"steps_per_epoch": 0}])
+def test_that_loop_settings_are_checked_before_training(kwargs):
+    x, y = blobs()
+    with pytest.raises(TrainingError):
+        compiled_mlp().fit(x, y, validation_split=0.1, verbose=0, **kwargs)
+
+
+def test_that_wrong_input_names_and_plain_lists_are_handled():
+    a, b = Input((2,), name="a"), Input((2,), name="b")
+    model = Model([a, b], layers.Dense(1)(layers.Add()([a, b])))
+    with pytest.raises(DataError, match="missing \\['b'\\]"):
+        model.predict({"a": np.zeros((3, 2)), "wrong": np.zeros((3, 2))})
+    single = mlp()
+    assert single.predict([[0.0, 1.0, 2.0, 3.0]]).shape == (1, 3)
