@@ -127,3 +127,30 @@ def test_closing_with_unsaved_changes_asks_and_can_cancel(window):
     assert not window.close()
     window.project.ask_unsaved = lambda: "discard"
     assert window.close()
+
+
+@pytest.mark.parametrize("text", [
+    '{"format": "layercraft.project", "version": 1, "model": ' + "[" * 5000 + "]" * 5000 + "}",
+    '{"format": "layercraft.project", "version": 1, "layout": {"a": [1' + "0" * 5000 + ', 0]}}',
+])
+def test_absurd_project_files_open_nothing_and_leave_the_model(window, tmp_path, text):
+    path = tmp_path / "absurd.lcproj"
+    path.write_text(text)
+    before = window.document.to_spec()
+    assert not window.project.open_path(str(path))
+    assert window.document.to_spec() == before
+    [box] = messages.open_dialogs()
+    assert "absurd.lcproj" in box.text()
+    box.close()
+
+
+def test_a_setting_too_large_to_use_opens_as_a_problem_on_its_block(window, tmp_path):
+    path = tmp_path / "huge.lcproj"
+    path.write_text(json.dumps({"format": "layercraft.project", "version": 1, "model": {
+        "format": "layercraft.model", "version": 1, "outputs": ["d"], "layers": [
+            {"name": "i", "class_name": "Input", "config": {"shape": [4]}, "inputs": []},
+            {"name": "d", "class_name": "Dropout", "config": {"rate": 1e400}, "inputs": ["i"]}]}
+    }).replace("Infinity", "1" + "0" * 400))
+    assert window.project.open_path(str(path))
+    [problem] = window.document.analysis.problems_of("d")
+    assert "too large" in problem.message
