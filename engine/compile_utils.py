@@ -67,10 +67,10 @@ class CompiledLoss:
                 fused.add(name)
             else:
                 value, grad = loss.value_and_gradient(y, out, sample_weight)
+            parts.append(value)  # logged per output unweighted, as Keras does
             if weight != 1.0:
                 value, grad = value * weight, grad * weight
             total = total + value
-            parts.append(value)
             grads.append(grad)
         return total, parts, grads, fused
 

@@ -64,23 +64,43 @@ class RunningMean:
         return float(self.total) / self.count if self.count else 0.0
 
 
+class LossMeans:
+    """The running total loss and, for several outputs, each output's loss (`a_loss`...)."""
+
+    def __init__(self, output_names):
+        self.total = RunningMean()
+        self.names = list(output_names) if len(output_names) > 1 else []
+        self.parts = [RunningMean() for _ in self.names]
+
+    def add(self, total, parts, count: int):
+        self.total.add(total, count)
+        for mean, value in zip(self.parts, parts):
+            mean.add(value, count)
+
+    def results(self) -> dict:
+        logs = {"loss": self.total.result()}
+        logs.update({f"{name}_loss": mean.result() for name, mean in zip(self.names,
+                                                                          self.parts)})
+        return logs
+
+
 def train_epoch(model, data, batch_size, shuffle, rng, callbacks, steps=None):
     """One epoch of training batches; returns the epoch's training logs."""
-    loss_mean = RunningMean()
+    losses = LossMeans(model.output_names)
     model._metrics.reset()
     iterator = data.batches(batch_size, shuffle=shuffle, rng=rng)
     for step, (xs, ys, weights) in enumerate(_limited(iterator, steps)):
         callbacks.on_train_batch_begin(step)
-        loss = model._train_step(xs, ys, weights)
-        loss_mean.add(loss, int(xs[0].shape[0]))
-        logs = {"loss": loss_mean.result(), **model._metrics.results()}
+        total, parts = model._train_step(xs, ys, weights)
+        losses.add(total, parts, int(xs[0].shape[0]))
+        logs = {**losses.results(), **model._metrics.results()}
         callbacks.on_train_batch_end(step, logs)
         if model.stop_training or model._control.stop_requested:
             break
         model._control.wait_while_paused()
         if model._control.stop_requested:
             break
-    return {"loss": loss_mean.result(), **model._metrics.results()}
+    return {**losses.results(), **model._metrics.results()}
 
 
 def _limited(iterator, steps):
@@ -92,7 +112,7 @@ def _limited(iterator, steps):
 
 def evaluate_data(model, data, batch_size, callbacks=None, sample_weight_data=None):
     """Loss and metrics over `data` in inference mode; fires the on_test_* hooks."""
-    loss_mean = RunningMean()
+    losses = LossMeans(model.output_names)
     model._metrics.reset()
     if callbacks is not None:
         callbacks.on_test_begin()
@@ -102,11 +122,11 @@ def evaluate_data(model, data, batch_size, callbacks=None, sample_weight_data=No
         outputs = model.forward(xs, training=False)
         total, parts = model._compiled_loss.values(ys, outputs, weights)
         total = total + model.regularization_loss()
-        loss_mean.add(total, int(xs[0].shape[0]))
+        losses.add(total, parts, int(xs[0].shape[0]))
         model._metrics.update(ys, outputs, model._compiled_loss.losses)
         if callbacks is not None:
-            callbacks.on_test_batch_end(step, {"loss": loss_mean.result()})
-    logs = {"loss": loss_mean.result(), **model._metrics.results()}
+            callbacks.on_test_batch_end(step, losses.results())
+    logs = {**losses.results(), **model._metrics.results()}
     if callbacks is not None:
         callbacks.on_test_end(logs)
     return logs

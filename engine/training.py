@@ -7,7 +7,7 @@ from .compile_utils import CompiledLoss, CompiledMetrics, check_targets
 from .data_adapter import (ArrayData, DatasetData, class_weights_to_sample_weights, host_arrays,
                            is_dataset, split_validation)
 from .errors import DataError, TrainingError
-from .trainer import RunControl, evaluate_data, run_fit
+from .trainer import LossMeans, RunControl, evaluate_data, run_fit
 
 
 def batch_slices(count: int, batch_size: int):
@@ -86,14 +86,18 @@ class TrainingMixin:
 
     # ----- one step ------------------------------------------------------------------------------
     def _train_step(self, xs, ys, weights):
-        """Forward, loss, backward and one optimizer step; returns the loss (device scalar)."""
+        """Forward, loss, backward and one optimizer step.
+
+        Returns:
+            (total loss, each output's loss), as device scalars (no host sync here).
+        """
         outputs = self.forward(xs, training=True)
         total, parts, grads, fused = self._compiled_loss.value_and_grads(ys, outputs, weights)
         self.backward(grads, from_preactivation=fused, input_gradients=False)
         total = total + self.regularization_loss()
         self._apply_optimizer()
         self._metrics.update(ys, outputs, self._compiled_loss.losses)
-        return total
+        return total, parts
 
     def _apply_optimizer(self):
         self._ensure_packed()
@@ -105,8 +109,11 @@ class TrainingMixin:
         self._require_compiled()
         data = self._array_data(x, y, sample_weight, class_weight)
         self._metrics.reset()
-        loss = float(self._train_step(data.xs, data.ys, data.weights))
-        return self._format_results({"loss": loss, **self._metrics.results()}, return_dict)
+        total, parts = self._train_step(data.xs, data.ys, data.weights)
+        losses = LossMeans(self.output_names)
+        losses.add(total, parts, 1)
+        return self._format_results({**losses.results(), **self._metrics.results()},
+                                    return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled()

@@ -229,6 +229,9 @@ def test_multi_output_model_with_loss_dict_and_weights():
     y_cls, y_reg = (x[:, 0] > 0).astype(int), x.sum(axis=1)
     history = model.fit(x, {"cls": y_cls, "reg": y_reg}, epochs=30, verbose=0)
     assert "cls_accuracy" in history.history
+    assert {"cls_loss", "reg_loss"} <= set(history.history)  # each output's loss, as Keras
+    last = {k: v[-1] for k, v in history.history.items()}
+    assert last["loss"] == pytest.approx(last["cls_loss"] + 0.5 * last["reg_loss"], rel=0.05)
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 
@@ -323,8 +326,8 @@ def test_that_a_multi_output_model_compiles_without_metrics():
                         layers.Dense(1, name="b")(inp)])
     model.compile(optimizer="sgd", loss=["sparse_categorical_crossentropy", "mse"])
     x = np.random.default_rng(0).normal(size=(10, 3))
-    loss = model.evaluate(x, [np.zeros(10), np.zeros(10)], verbose=0)
-    assert np.isfinite(loss)
+    loss, a_loss, b_loss = model.evaluate(x, [np.zeros(10), np.zeros(10)], verbose=0)
+    assert loss == pytest.approx(a_loss + b_loss, rel=1e-5)
 
 
 @pytest.mark.parametrize("weights,match", [
