@@ -19,7 +19,7 @@ VERSION = 1
 SUFFIX = ".lcproj"
 
 
-class ProjectError(Exception):
+class ProjectError(LayerCraftError):
     """A project file cannot be read or written; the message is for the user."""
 
 

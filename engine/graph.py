@@ -319,7 +319,10 @@ def _check_spec_header(spec):
         raise SpecError(f"This is not a LayerCraft model spec (format {spec.get('format')!r}; "
                         f"expected {SPEC_FORMAT!r}).")
     version = spec.get("version", SPEC_VERSION)
-    if not isinstance(version, int) or version > SPEC_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise SpecError(f"This model spec has an invalid version {version!r}; expected a "
+                        f"positive integer. The file is damaged.")
+    if version > SPEC_VERSION:
         raise SpecError(f"This model spec has version {version!r}, newer than this LayerCraft "
                         f"understands ({SPEC_VERSION}). Update LayerCraft to open it.")
     if not isinstance(spec.get("layers"), list):

@@ -167,6 +167,10 @@ def _copy(response, out, done, total, progress, cancel, remote):
     if progress is not None:
         progress(done, total)
     while chunk := response.read(CHUNK_BYTES):
+        if done + len(chunk) > remote.size:  # never let a server fill the disk
+            raise DataError(f"{remote.url} sent more than the expected {remote.size:,} bytes, "
+                            f"so it is not the expected file; the download was stopped. Fix: "
+                            "try again later, or download the file by hand.")
         out.write(chunk)
         done += len(chunk)
         if progress is not None:

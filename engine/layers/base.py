@@ -60,7 +60,9 @@ class Layer:
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise SpecError(f"A layer name must be a non-empty string. Received: name={name!r}")
         self.name = name or unique_name(type(self).__name__)
-        self.trainable = bool(trainable)
+        if not isinstance(trainable, bool):
+            raise SpecError(f"`trainable` must be True or False. Received: trainable={trainable!r}")
+        self.trainable = trainable
         self.built = False
         self.device = "cpu"
         self.input_shape = None

@@ -133,3 +133,25 @@ def test_that_sharing_weights_needs_an_owner_of_the_same_type():
     found = by_node(problems([node("in", "Input", shape=[4]), node("d", "Dense", ["in"]),
                               shared], ["f"]))
     assert "same type" in found["f"]
+
+
+def test_that_a_spec_version_must_be_a_known_positive_integer():
+    import pytest
+
+    from engine.errors import SpecError
+
+    for version, message in ((True, "invalid version"), (-5, "invalid version"),
+                             (99, "newer than this LayerCraft")):
+        with pytest.raises(SpecError, match=message):
+            ModelGraph.from_spec({**spec([node("in", "Input", shape=[2])], ["in"]),
+                                  "version": version})
+
+
+def test_that_trainable_must_be_a_boolean():
+    import pytest
+
+    from engine import layers
+    from engine.errors import SpecError
+
+    with pytest.raises(SpecError, match="`trainable` must be True or False"):
+        layers.Dense(2, trainable="false")
