@@ -189,6 +189,8 @@ class GraphScene(QGraphicsScene):
         self.document.push(command)
         name = edits.added_name(command)
         self.select_nodes([name])
+        for view in self.views():  # an appended block may land below the visible area
+            view.ensureVisible(self.nodes[name], 60, 60)
         return name
 
     def dragEnterEvent(self, event):
