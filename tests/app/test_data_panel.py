@@ -213,7 +213,7 @@ def test_that_a_download_shows_progress_and_can_be_cancelled(panel, qtbot, monke
     monkeypatch.setattr(datasets.download, "fetch_dataset", fake_fetch)
     monkeypatch.setattr(datasets, "is_available_offline", lambda name: name != "mnist")
     panel.select_dataset("mnist")
-    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=3000)
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=10_000)
     assert panel.cancel_button.isVisibleTo(panel) and calls["name"] == "mnist"
     panel.cancel_download()
     assert panel.job.shutdown(3000)

@@ -20,7 +20,7 @@ def _editor(qtbot, document, scene, class_name="Dense"):
 def test_a_property_edit_goes_through_the_document_as_an_undoable_command(qtbot, document,
                                                                            scene):
     name, editor = _editor(qtbot, document, scene)
-    with qtbot.waitSignal(document.param_changed, timeout=1000) as blocker:
+    with qtbot.waitSignal(document.param_changed, timeout=5000) as blocker:
         editor.field("units").setValue(64)
     assert blocker.args == [name, "units"]
     assert document.node(name).config["units"] == 64
@@ -102,7 +102,7 @@ def test_compile_dialog_result_is_stored_in_the_project(qtbot, document):
     qtbot.addWidget(dialog)
     dialog._select(dialog.optimizer_combo, "SGD")
     dialog.optimizer_form.field("momentum").setText("0.9")
-    with qtbot.waitSignal(dialog.compile_requested, timeout=1000) as blocker:
+    with qtbot.waitSignal(dialog.compile_requested, timeout=5000) as blocker:
         dialog.accept()
     spec = blocker.args[0]
     assert spec["optimizer"]["class_name"] == "SGD"
