@@ -1,7 +1,7 @@
 """MainWindow: docks, menus and toolbar around the canvas. Wiring only; behaviour lives in
 the document, the canvas, the panels and the project controller."""
 
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, \
     QLabel, QWidget

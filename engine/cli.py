@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import datasets
-from .errors import LayerCraftError, SpecError
+from .errors import SpecError
 from .model import Model
 
 PROG = "python -m engine"

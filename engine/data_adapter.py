@@ -74,22 +74,38 @@ def is_dataset(x) -> bool:
     return isinstance(x, Dataset) or (hasattr(x, "cardinality") and hasattr(x, "__iter__"))
 
 
+def spread(value, names: list, what: str) -> list:
+    """One entry per name from a single array, a list (several names) or a dict by name.
+
+    Args:
+        value: What the user passed for the model's inputs or targets.
+        names: The model's input (or output) names, in order.
+        what: "inputs" or "targets", for the message.
+
+    Raises:
+        DataError: naming the missing keys, or the expected and received counts.
+    """
+    if isinstance(value, dict):
+        missing = [n for n in names if n not in value]
+        if missing:
+            raise DataError(f"The model needs {what} {names}; the dict has {sorted(value)} "
+                            f"(missing {missing}).")
+        return [value[n] for n in names]
+    items = list(value) if isinstance(value, (list, tuple)) and len(names) > 1 else [value]
+    if len(items) != len(names):
+        raise DataError(f"The model has {len(names)} {what} ({', '.join(names)}) but "
+                        f"{len(items)} arrays were given.")
+    return items
+
+
+def as_host_array(a):
+    """NumPy for anything array-like; CuPy arrays stay on their device."""
+    return a if backend.is_gpu_array(a) or isinstance(a, np.ndarray) else np.asarray(a)
+
+
 def to_target_list(model, y) -> list:
     """Targets in output order as float32 device arrays."""
-    names = model.output_names
-    if isinstance(y, dict):
-        missing = [n for n in names if n not in y]
-        if missing:
-            raise DataError(f"Targets are missing for outputs {missing}. Give one array per "
-                            f"output: {names}.")
-        ys = [y[n] for n in names]
-    elif isinstance(y, (list, tuple)) and len(names) > 1:
-        ys = list(y)
-    else:
-        ys = [y]
-    if len(ys) != len(names):
-        raise DataError(f"The model has {len(names)} outputs ({', '.join(names)}) but "
-                        f"{len(ys)} target arrays were given.")
+    ys = spread(y, model.output_names, "targets")
     return [backend.to_device(np.asarray(backend.to_numpy(t)) if not backend.is_gpu_array(t)
                               else t, model.device, backend.FLOATX) for t in ys]
 
@@ -97,17 +113,8 @@ def to_target_list(model, y) -> list:
 def host_arrays(model, x, y, sample_weight):
     """NumPy (or device) arrays in input/output order, checked for length and finiteness."""
     xs = model._host_inputs(x)
-    if isinstance(y, dict):
-        missing = [n for n in model.output_names if n not in y]
-        if missing:
-            raise DataError(f"Targets are missing for outputs {missing}. Give one array per "
-                            f"output: {model.output_names}.")
-    ys = None if y is None else (
-        [y[n] for n in model.output_names] if isinstance(y, dict) else
-        (list(y) if isinstance(y, (list, tuple)) and len(model.output_names) > 1 else [y]))
-    xs = [a if backend.is_gpu_array(a) else np.asarray(a) for a in xs]
-    if ys is not None:
-        ys = [a if backend.is_gpu_array(a) else np.asarray(a) for a in ys]
+    ys = None if y is None else [as_host_array(a) for a in spread(y, model.output_names,
+                                                                  "targets")]
     arrays = xs + (ys or []) + ([np.asarray(sample_weight)] if sample_weight is not None else [])
     sizes = [int(a.shape[0]) if a.ndim else 0 for a in arrays]
     if len(set(sizes)) > 1:

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import backend
 from .errors import ShapeError, SpecError
+from .data_adapter import spread
 from .graph import ModelGraph, Node
 from .layers.base import format_shape
 from .naming import unique_name
@@ -246,19 +247,8 @@ class Model(TrainingMixin):
     def standardize_inputs(self, x) -> list:
         """The model's inputs as a list of float32 device arrays, checked against the Inputs."""
         names = self.input_names
-        if isinstance(x, dict):
-            missing = [n for n in names if n not in x]
-            if missing:
-                raise ShapeError(f"Model '{self.name}' needs inputs {names}; missing {missing}.")
-            arrays = [x[n] for n in names]
-        elif isinstance(x, (list, tuple)) and len(names) > 1:
-            arrays = list(x)
-        else:
-            arrays = [x]
-        if len(arrays) != len(names):
-            raise ShapeError(f"Model '{self.name}' expects {len(names)} inputs ({', '.join(names)})"
-                             f", but received {len(arrays)}.")
-        return [self._checked_input(name, a) for name, a in zip(names, arrays)]
+        return [self._checked_input(name, a) for name, a in zip(names, spread(x, names,
+                                                                               "inputs"))]
 
     def _checked_input(self, name, array):
         if not backend.is_gpu_array(array):

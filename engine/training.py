@@ -4,8 +4,8 @@ import numpy as np
 
 from . import backend
 from .compile_utils import CompiledLoss, CompiledMetrics, check_targets
-from .data_adapter import (ArrayData, DatasetData, class_weights_to_sample_weights, host_arrays,
-                           is_dataset, split_validation)
+from .data_adapter import (ArrayData, DatasetData, as_host_array, class_weights_to_sample_weights,
+                           host_arrays, is_dataset, split_validation, spread, to_target_list)
 from .errors import DataError, TrainingError
 from .trainer import LossMeans, RunControl, evaluate_data, run_fit
 
@@ -205,8 +205,6 @@ class TrainingMixin:
             raise DataError("Targets `y` are missing. Pass labels (y) along with x.")
         xs, ys = host_arrays(self, x, y, sample_weight)
         dev_xs = self.standardize_inputs(xs if len(xs) > 1 else xs[0])
-        from .data_adapter import to_target_list  # noqa: PLC0415
-
         dev_ys = to_target_list(self, ys if len(ys) > 1 else ys[0])
         check_targets(self, self._compiled_loss, dev_ys)
         if sample_weight is not None and class_weight:
@@ -262,19 +260,7 @@ class TrainingMixin:
 
     def _host_inputs(self, x) -> list:
         """Inputs as a list of arrays in `input_names` order, not yet moved to the device."""
-        names = self.input_names
-        if isinstance(x, dict):
-            missing = [n for n in names if n not in x]
-            if missing:
-                raise DataError(f"Model '{self.name}' needs inputs {names}; the dict has "
-                                f"{sorted(x)} (missing {missing}).")
-            arrays = [x[n] for n in names]
-        elif isinstance(x, (list, tuple)) and len(names) > 1:
-            arrays = list(x)
-        else:
-            arrays = [x]
-        return [a if backend.is_gpu_array(a) or isinstance(a, np.ndarray) else np.asarray(a)
-                for a in arrays]
+        return [as_host_array(a) for a in spread(x, self.input_names, "inputs")]
 
     def optimizer_param_count(self) -> int:
         if self.optimizer is None or not hasattr(self.optimizer, "get_state"):

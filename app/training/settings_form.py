@@ -114,6 +114,7 @@ class TrainingSettingsForm(QWidget):
             (self.reduce, [self.reduce_monitor, self.reduce_factor, self.reduce_patience]),
         )
         self._groups = {}
+        group = None
         for r, (check, widgets) in enumerate(rows):
             if check is None:  # a second line of the callback above
                 grid.addWidget(widgets[0], r, 1, 1, 4)

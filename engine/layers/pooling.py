@@ -272,7 +272,6 @@ class _AveragePooling(_Pooling):
 
     def backward(self, grad):
         # y = sum(window) / count, so each real cell of a window gets grad / count.
-        xp = backend.get_array_module(grad)
         geo, shape, counts = self._cache
         return _fold(itertools.repeat(grad / counts), geo, shape, grad)
 
