@@ -6,7 +6,7 @@ NumPy and CuPy arrays through `xp`.
 
 import math
 
-from .backend import get_array_module
+from .backend import get_array_module, zeros_operand
 from .errors import SpecError, describe_choices
 
 _SQRT_HALF = 1.0 / math.sqrt(2.0)
@@ -111,7 +111,7 @@ def _silu_grad(xp, x, y, g):
 
 _TABLE = {
     "linear": (lambda xp, x: x, lambda xp, x, y, g: g),
-    "relu": (lambda xp, x: xp.maximum(x, 0), lambda xp, x, y, g: g * (x > 0)),
+    "relu": (lambda xp, x: xp.maximum(x, zeros_operand(x)), lambda xp, x, y, g: g * (x > 0)),
     "relu6": (lambda xp, x: xp.clip(x, 0, 6), lambda xp, x, y, g: g * ((x > 0) & (x < 6))),
     "leaky_relu": (
         lambda xp, x: xp.where(x > 0, x, LEAKY_SLOPE * x),
@@ -164,7 +164,7 @@ def _softmax_in_place(xp, z):
 # equals the input's sign for the relu family).
 _IN_PLACE = {
     "linear": lambda xp, z: z,
-    "relu": lambda xp, z: xp.maximum(z, 0, out=z),
+    "relu": lambda xp, z: xp.maximum(z, zeros_operand(z), out=z),
     "relu6": lambda xp, z: xp.clip(z, 0, 6, out=z),
     "leaky_relu": lambda xp, z: xp.maximum(z, LEAKY_SLOPE * z, out=z),  # slope < 1
     "tanh": lambda xp, z: xp.tanh(z, out=z),

@@ -6,6 +6,7 @@ CuPy is optional: without it, or without a CUDA device, everything runs on the C
 asking for `"gpu"` raises a `DeviceError` that says why.
 """
 
+import mmap
 import threading
 
 import numpy as np
@@ -95,6 +96,27 @@ def get_array_module(*arrays):
         if module.startswith("cupy"):
             return _probe_cupy()[0]
     return np
+
+
+_zero_pages: dict = {}  # dtype -> read-only zero array, grown on demand
+
+
+def zeros_operand(x):
+    """A zero operand for `xp.maximum(x, zero)` that keeps NumPy on its fast path.
+
+    NumPy's `maximum` against a scalar runs a loop about 4x slower than against an array of
+    the same shape, so on the CPU this returns a read-only zero array shaped like `x`. It is
+    a view of an anonymous read-only memory map: every page is the kernel's shared zero page,
+    so it costs no memory and its reads come from cache. Anything else gets the scalar 0.
+    """
+    if not isinstance(x, np.ndarray) or x.dtype.kind not in "fiu":
+        return 0  # CuPy, Python numbers and lists: the scalar is fine there
+    zeros = _zero_pages.get(x.dtype)
+    if zeros is None or zeros.size < x.size:
+        size = max(x.size, 1 << 16)
+        pages = mmap.mmap(-1, size * x.dtype.itemsize, prot=mmap.PROT_READ)
+        zeros = _zero_pages[x.dtype] = np.frombuffer(pages, dtype=x.dtype, count=size)
+    return zeros[:x.size].reshape(x.shape)
 
 
 def is_gpu_array(a) -> bool:

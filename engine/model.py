@@ -265,11 +265,16 @@ class Model(TrainingMixin):
             array = backend.to_device(array, self.device, dtype=backend.FLOATX)
         return array
 
-    def forward(self, inputs: list, training: bool = False) -> list:
-        """Runs the graph on standardized inputs; returns the outputs in `output_names` order."""
+    def forward(self, inputs: list, training: bool = False, inference_only: bool = False) -> list:
+        """Runs the graph on standardized inputs; returns the outputs in `output_names` order.
+
+        `inference_only` promises that no backward pass follows (predict, evaluate), so
+        layers may skip keeping what only backward needs.
+        """
         values = {}
         positions = {name: i for i, name in enumerate(self.input_names)}
         for name, layer, parents in self._plan:
+            layer.inference_only = inference_only
             if not parents:
                 values[name] = inputs[positions[name]]
             elif layer.MAX_INPUTS == 1:

@@ -119,7 +119,7 @@ def evaluate_data(model, data, batch_size, callbacks=None, sample_weight_data=No
     for step, (xs, ys, weights) in enumerate(data.batches(batch_size)):
         if callbacks is not None:
             callbacks.on_test_batch_begin(step)
-        outputs = model.forward(xs, training=False)
+        outputs = model.forward(xs, training=False, inference_only=True)
         total, parts = model._compiled_loss.values(ys, outputs, weights)
         total = total + model.regularization_loss()
         losses.add(total, parts, int(xs[0].shape[0]))

@@ -249,13 +249,14 @@ class TrainingMixin:
         for part in batch_slices(count, batch_size):
             batch = [a[part] for a in arrays]
             outputs = self.forward(self.standardize_inputs(batch if len(batch) > 1 else batch[0]),
-                                   training=False)
+                                   training=False, inference_only=True)
             for target, out in zip(results, outputs):
                 target[part] = backend.to_numpy(out)
         return results[0] if len(results) == 1 else results
 
     def predict_on_batch(self, x):
-        outputs = [backend.to_numpy(o) for o in self.forward(self.standardize_inputs(x))]
+        outputs = [backend.to_numpy(o) for o in self.forward(self.standardize_inputs(x),
+                                                             inference_only=True)]
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _host_inputs(self, x) -> list:

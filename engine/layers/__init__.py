@@ -2,7 +2,8 @@
 
 from ..symbolic import Input  # `keras.layers.Input`, as in Keras
 from .base import Layer, WeightSpec
-from .conv import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
+from .conv import Conv1D, Conv2D
+from .conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from .core import Activation, Dense, InputLayer
 from .embedding import Embedding
 from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,

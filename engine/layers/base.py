@@ -50,6 +50,9 @@ class Layer:
     #: Input nodes during training, where that gradient would be thrown away (it costs a
     #: third of the first layer's work). Layers that cannot skip it simply ignore the flag.
     needs_input_gradient = True
+    #: Whether no backward pass will follow this forward pass (predict, evaluate). The model
+    #: sets it per call; layers may then drop what only backward needs (a conv's patches).
+    inference_only = False
 
     def __init__(self, name: str | None = None, trainable: bool = True, **kwargs):
         if kwargs:

@@ -1,10 +1,9 @@
 """Convolution layers, channels-last, with Keras's arguments, defaults and weight layouts.
 
-Conv1D/Conv2D run as im2col + one BLAS matmul; DepthwiseConv2D accumulates over kernel
-positions; SeparableConv2D is a depthwise pass then a 1x1 matmul; Conv2DTranspose is the
-adjoint of Conv2D (matmul then col2im), as TensorFlow defines it. Every layer fuses its
-activation like Dense: `forward` keeps `_z` (pre-activation) and `_y`, and
-`backward_from_preactivation(grad_z)` starts the backward pass at z.
+This module holds the shared base (`_Conv`) and Conv1D/Conv2D, which run as im2col + one
+BLAS matmul; `conv_variants` holds the depthwise, separable and transposed convolutions.
+Every layer fuses its activation like Dense: `forward` keeps `_z` (pre-activation) and
+`_y`, and `backward_from_preactivation(grad_z)` starts the backward pass at z.
 """
 
 import math
@@ -16,7 +15,7 @@ from . import conv_utils as cu
 from .base import Layer, WeightSpec, format_shape
 from .core import activation_param, initializer_param, regularizer_param
 
-__all__ = ["Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"]
+__all__ = ["Conv1D", "Conv2D"]
 
 _AXES = {1: "(steps, channels)", 2: "(height, width, channels)"}
 
@@ -207,6 +206,23 @@ class _ConvND(_Conv):
         return [WeightSpec("kernel", shape, self.kernel_initializer,
                            regularizer=self.kernel_regularizer), *self._bias_spec(self.filters)]
 
+    def forward(self, x, training=False):
+        if not (self.inference_only and self._activation.works_in_place):
+            return super().forward(x, training)
+        # Nothing will go backward: build the output in cache-sized blocks, keep no patches.
+        x4 = x[:, None] if self.RANK == 1 else x
+        kernel = self.params["kernel"].reshape(-1, self.filters)
+        z = cu.blocked_conv(x4, kernel, self._geometry(x4.shape[1:3]), self._finish_block)
+        self._z = self._y = z.reshape(x.shape[0], *z.shape[3 - self.RANK:])
+        self._cols = None
+        return self._y
+
+    def _finish_block(self, z) -> None:
+        """Bias and activation on one block of the output, in place."""
+        if self.use_bias:
+            _add_bias(z, self.params["bias"])
+        self._activation.forward_in_place(z)
+
     def _linear(self, x):
         x4 = x[:, None] if self.RANK == 1 else x
         geom = self._geometry(x4.shape[1:3])
@@ -273,183 +289,3 @@ class Conv2D(_ConvND):
     DESCRIPTION = "2-D convolution over images: learned filters slid across the image."
     RANK = 2
     PARAMS = (*_window_params(2, ("valid", "same")), *_bias_params(), *_KERNEL_PARAMS)
-
-
-@registry.register("layer")
-class DepthwiseConv2D(_Conv):
-    """Convolves each input channel with its own `depth_multiplier` filters.
-
-    Output channel `c * depth_multiplier + m` is channel `c` convolved with
-    `depthwise_kernel[:, :, c, m]` (TensorFlow's order).
-
-    Input shape:
-        `(height, width, channels)`.
-    Output shape:
-        `(new_height, new_width, channels * depth_multiplier)`.
-    """
-
-    DESCRIPTION = "Per-channel 2-D convolution (each channel filtered on its own)."
-    PARAMS = (
-        *_window_params(2, ("valid", "same"), with_filters=False, dilation=False),
-        Param("depth_multiplier", INT, 1, minimum=1, help="Output channels per input channel."),
-        Param("dilation_rate", INTS, (1, 1), minimum=1, length=2,
-              help="Spacing between kernel taps (atrous convolution)."),
-        *_bias_params(),
-        initializer_param("depthwise_initializer", "glorot_uniform"),
-        initializer_param("bias_initializer", "zeros"),
-        regularizer_param("depthwise_regularizer"),
-        regularizer_param("bias_regularizer"),
-    )
-
-    def __init__(self, kernel_size=3, strides=1, padding="valid", depth_multiplier=1,
-                 dilation_rate=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, bias_regularizer=None, name=None, trainable=True,
-                 **kwargs):
-        super().__init__(name=name, trainable=trainable, **kwargs)
-        self._configure_conv(
-            kernel_size=kernel_size, strides=strides, padding=padding,
-            depth_multiplier=depth_multiplier, dilation_rate=dilation_rate,
-            activation=activation, use_bias=use_bias,
-            depthwise_initializer=depthwise_initializer, bias_initializer=bias_initializer,
-            depthwise_regularizer=depthwise_regularizer, bias_regularizer=bias_regularizer)
-
-    def _out_channels(self, in_channels):
-        return in_channels * self.depth_multiplier
-
-    def weight_specs(self, input_shape):
-        shape = (*self.kernel_size, input_shape[-1], self.depth_multiplier)
-        return [WeightSpec("depthwise_kernel", shape, self.depthwise_initializer,
-                           regularizer=self.depthwise_regularizer),
-                *self._bias_spec(input_shape[-1] * self.depth_multiplier)]
-
-    def _linear(self, x):
-        self._x, self._geom = x, self._geometry(x.shape[1:3])
-        return cu.depthwise_forward(x, self.params["depthwise_kernel"], self._geom)
-
-    def _linear_backward(self, grad_z):
-        dx, d_kernel = cu.depthwise_backward(self._x, self.params["depthwise_kernel"], grad_z,
-                                             self._geom, self.needs_input_gradient)
-        self._set_grad("depthwise_kernel", d_kernel)
-        return dx
-
-
-@registry.register("layer")
-class SeparableConv2D(_Conv):
-    """Depthwise convolution followed by a 1x1 (pointwise) convolution to `filters` channels.
-
-    Weights (Keras order): `depthwise_kernel (kh, kw, in, depth_multiplier)`,
-    `pointwise_kernel (1, 1, in * depth_multiplier, filters)`, `bias (filters,)`.
-
-    Input shape:
-        `(height, width, channels)`.
-    Output shape:
-        `(new_height, new_width, filters)`.
-    """
-
-    DESCRIPTION = "Depthwise then pointwise convolution: a cheaper Conv2D."
-    PARAMS = (
-        *_window_params(2, ("valid", "same")),
-        Param("depth_multiplier", INT, 1, minimum=1,
-              help="Depthwise output channels per input channel."),
-        *_bias_params(),
-        initializer_param("depthwise_initializer", "glorot_uniform"),
-        initializer_param("pointwise_initializer", "glorot_uniform"),
-        initializer_param("bias_initializer", "zeros"),
-        regularizer_param("depthwise_regularizer"),
-        regularizer_param("pointwise_regularizer"),
-        regularizer_param("bias_regularizer"),
-    )
-
-    def __init__(self, filters=32, kernel_size=3, strides=1, padding="valid", dilation_rate=1,
-                 depth_multiplier=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None,
-                 pointwise_regularizer=None, bias_regularizer=None, name=None, trainable=True,
-                 **kwargs):
-        super().__init__(name=name, trainable=trainable, **kwargs)
-        self._configure_conv(
-            filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
-            dilation_rate=dilation_rate, depth_multiplier=depth_multiplier,
-            activation=activation, use_bias=use_bias,
-            depthwise_initializer=depthwise_initializer,
-            pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
-            depthwise_regularizer=depthwise_regularizer,
-            pointwise_regularizer=pointwise_regularizer, bias_regularizer=bias_regularizer)
-
-    def weight_specs(self, input_shape):
-        inner = input_shape[-1] * self.depth_multiplier
-        return [
-            WeightSpec("depthwise_kernel", (*self.kernel_size, input_shape[-1],
-                                            self.depth_multiplier),
-                       self.depthwise_initializer, regularizer=self.depthwise_regularizer),
-            WeightSpec("pointwise_kernel", (1, 1, inner, self.filters),
-                       self.pointwise_initializer, regularizer=self.pointwise_regularizer),
-            *self._bias_spec(self.filters),
-        ]
-
-    def _linear(self, x):
-        self._x, self._geom = x, self._geometry(x.shape[1:3])
-        u = cu.depthwise_forward(x, self.params["depthwise_kernel"], self._geom)
-        self._u = u.reshape(-1, u.shape[-1])
-        z = self._u @ self.params["pointwise_kernel"].reshape(-1, self.filters)
-        return z.reshape(*u.shape[:-1], self.filters)
-
-    def _linear_backward(self, grad_z):
-        g2 = grad_z.reshape(-1, self.filters)
-        pointwise = self.params["pointwise_kernel"].reshape(-1, self.filters)
-        self._set_grad("pointwise_kernel", self._u.T @ g2)  # dL/dP = u^T g
-        du = (g2 @ pointwise.T).reshape(*grad_z.shape[:-1], -1)  # dL/du = g P^T
-        dx, d_kernel = cu.depthwise_backward(self._x, self.params["depthwise_kernel"], du,
-                                             self._geom, self.needs_input_gradient)
-        self._set_grad("depthwise_kernel", d_kernel)
-        return dx
-
-
-@registry.register("layer")
-class Conv2DTranspose(_ConvND):
-    """Transposed 2-D convolution ("deconvolution"): the adjoint of Conv2D, for upsampling.
-
-    Output size per axis (Keras): valid `(in - 1) * strides + kernel_size` (at least
-    `in * strides`), same `in * strides`. The kernel is `(kh, kw, filters, channels)`.
-
-    Input shape:
-        `(height, width, channels)`.
-    Output shape:
-        `(new_height, new_width, filters)`.
-    """
-
-    DESCRIPTION = "Transposed convolution: learned upsampling (the adjoint of Conv2D)."
-    RANK = 2
-    PARAMS = (*_window_params(2, ("valid", "same")), *_bias_params(), *_KERNEL_PARAMS)
-
-    def _make_geometry(self, spatial):
-        return cu.transpose_geometry(spatial, self.kernel_size, self.strides,
-                                     self.dilation_rate, self.padding)
-
-    def compute_output_shape(self, input_shape):
-        self._check_input(input_shape)
-        return (*self._geometry(input_shape[:-1]).in_size, self.filters)
-
-    def weight_specs(self, input_shape):
-        shape = (*self.kernel_size, self.filters, input_shape[-1])
-        return [WeightSpec("kernel", shape, self.kernel_initializer,
-                           regularizer=self.kernel_regularizer), *self._bias_spec(self.filters)]
-
-    def _linear(self, x):
-        _, h, w, channels = x.shape
-        self._geom = geom = self._geometry((h, w))
-        self._x2 = x.reshape(-1, channels)
-        # out = col2im(x W^T): each input pixel scatters a kernel-sized patch
-        out = cu.col2im_matmul(self._x2, self.params["kernel"], geom)
-        return backend.get_array_module(out).ascontiguousarray(out)  # a padded crop is a view
-
-    def _linear_backward(self, grad_z):
-        (h, w), channels = self._geom.out_size, self._x2.shape[-1]
-        n = grad_z.shape[0]
-        cols = cu.im2col(grad_z, self._geom).reshape(n * h * w, -1)  # adjoint of col2im
-        kernel = self.params["kernel"].reshape(-1, channels)
-        self._set_grad("kernel", cols.T @ self._x2)  # dL/dW = cols^T x
-        if not self.needs_input_gradient:
-            return None
-        return (cols @ kernel).reshape(n, h, w, channels)  # dL/dx = cols W

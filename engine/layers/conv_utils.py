@@ -7,8 +7,7 @@ BLAS matmul against a kernel reshaped to `(kh * kw * C, filters)`. `col2im` is i
 a scatter-add over the kh * kw kernel positions (one slice add each, never a loop over
 pixels or samples); `col2im_matmul` fuses it with the matmul that precedes it (a conv's
 input gradient, a transposed conv's output). 1-D inputs `(N, L, C)` run through the same
-code as height-1 images. Depthwise convolution accumulates over kernel positions on the
-strided window view.
+code as height-1 images.
 
 Padding follows Keras/TensorFlow: "same" gives `ceil(size / stride)` outputs and puts the
 odd padded pixel at the bottom/right; "causal" (1-D) pads only on the left.
@@ -16,6 +15,8 @@ odd padded pixel at the bottom/right; "causal" (1-D) pads only on the left.
 
 from dataclasses import dataclass
 import math
+
+import numpy as np
 
 from .. import backend
 
@@ -130,22 +131,64 @@ def windows(padded, geom: ConvGeometry):
     return xp.lib.stride_tricks.as_strided(padded, shape=shape, strides=strides)
 
 
-def im2col(x, geom: ConvGeometry):
+def im2col(x, geom: ConvGeometry, out=None):
     """Patches `(N, out_h, out_w, kh, kw, C)`, C-contiguous (a view when nothing to copy).
 
     Reshape to `(N * out_h * out_w, kh * kw * C)` for the matmul: that reshape is free.
+    `out`, when given, is a C-contiguous buffer of that shape to write into.
     """
     xp = backend.get_array_module(x)
     view = windows(pad(x, geom), geom)
-    if x.shape[-1] != 1 or view.flags.c_contiguous:
-        return xp.ascontiguousarray(view)
+    if out is None:
+        if x.shape[-1] != 1 or view.flags.c_contiguous:
+            return xp.ascontiguousarray(view)
+        out = xp.empty(view.shape, dtype=x.dtype)
+    if x.shape[-1] != 1:
+        out[...] = view
+        return out
     # One channel: NumPy copies the 6-D view one element at a time; a copy per kernel
     # position moves whole rows and is about 3x faster.
-    cols = xp.empty(view.shape, dtype=x.dtype)
     for i in range(view.shape[3]):
         for j in range(view.shape[4]):
-            cols[:, :, :, i, j] = view[:, :, :, i, j]
-    return cols
+            out[:, :, :, i, j] = view[:, :, :, i, j]
+    return out
+
+
+#: Patches plus outputs per block of `blocked_conv` on the CPU: about the size of one core's
+#: L2 cache (1 MB on the machines measured) with room for the GEMM's packed panels.
+BLOCK_BYTES = 2 << 20
+
+
+def blocked_conv(x, kernel, geom: ConvGeometry, finish):
+    """Inference convolution `finish(im2col(x) @ kernel)`, a few samples at a time.
+
+    Each block's patches are built, multiplied and finished (bias, activation, in place)
+    while they are still in cache, and one patch buffer serves every block: about 25% faster
+    than one im2col and one GEMM over the batch on the CPU, and the whole patch matrix
+    (17 MB for the Keras MNIST convnet's second conv at batch 128) is never held. CuPy runs
+    the batch as one block (fewer, larger kernels are what a GPU wants).
+
+    Args:
+        x: `(N, H, W, C)`.
+        kernel: `(kh * kw * C, F)`.
+        finish: Called with each `(n, out_h, out_w, F)` block of the output, in place.
+
+    Returns:
+        `(N, out_h, out_w, F)`.
+    """
+    xp = backend.get_array_module(x, kernel)
+    n, (k, f) = x.shape[0], kernel.shape
+    per_sample = math.prod(geom.out_size) * (k + f) * x.itemsize
+    step = n if xp is not np else max(1, min(n, BLOCK_BYTES // per_sample))
+    z = xp.empty((n, *geom.out_size, f), dtype=xp.result_type(x, kernel))
+    cols = xp.empty((step, *geom.out_size, *geom.kernel, x.shape[-1]), dtype=x.dtype)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        patches = im2col(x[start:stop], geom, out=cols[:stop - start])
+        block = z[start:stop]
+        xp.matmul(patches.reshape(-1, k), kernel, out=block.reshape(-1, f))
+        finish(block)
+    return z
 
 
 def window_slices(geom: ConvGeometry, i: int, j: int) -> tuple[slice, slice]:
@@ -255,60 +298,3 @@ def col2im_1d(cols, geom: ConvGeometry):
 def conv_geometry_1d(length, kernel, stride, dilation, padding) -> ConvGeometry:
     """A 1-D convolution as a 2-D one over a height-1 image."""
     return conv_geometry((1, length), (1, kernel), (1, stride), (1, dilation), padding)
-
-
-def _repeat_channels(x, mult: int):
-    """Input channel c repeated `mult` times, so output channel c*M + m reads channel c."""
-    return x if mult == 1 else backend.get_array_module(x).repeat(x, mult, axis=-1)
-
-
-def depthwise_forward(x, kernel, geom: ConvGeometry):
-    """Per-channel convolution: `(N, H, W, C)`, kernel `(kh, kw, C, M)` -> `(N, oh, ow, C*M)`.
-
-    out[n, y, x, c*M + m] = sum_ij window[n, y, x, i, j, c] * kernel[i, j, c, m] (TF order).
-    Accumulated over the kh * kw kernel positions on the strided window view, no im2col copy.
-    """
-    xp = backend.get_array_module(x, kernel)
-    kh, kw, c, mult = kernel.shape
-    flat = kernel.reshape(kh, kw, c * mult)
-    view = windows(pad(_repeat_channels(x, mult), geom), geom)
-    out = xp.zeros((*view.shape[:3], c * mult), dtype=xp.result_type(x, kernel))
-    term = xp.empty_like(out)
-    for i in range(kh):
-        for j in range(kw):
-            xp.multiply(view[:, :, :, i, j], flat[i, j], out=term)
-            out += term
-    return out
-
-
-def depthwise_backward(x, kernel, grad, geom: ConvGeometry, need_input: bool = True):
-    """Gradients of `depthwise_forward`: returns `(d_input, d_kernel)`.
-
-    `d_input` is None when `need_input` is False (the layer right after the model input).
-
-    d_kernel[i, j, k] = sum_{n,y,x} window[n, y, x, i, j, k] * grad[n, y, x, k] (k = c*M + m);
-    d_input scatters grad * kernel[i, j] per kernel position, then sums each channel's M
-    copies.
-    """
-    xp = backend.get_array_module(grad, kernel)
-    kh, kw, c, mult = kernel.shape
-    flat = kernel.reshape(kh, kw, c * mult)
-    view = windows(pad(_repeat_channels(x, mult), geom), geom)
-    dtype = xp.result_type(grad, kernel)
-    d_kernel = xp.empty(flat.shape, dtype=dtype)
-    for i in range(kh):
-        for j in range(kw):
-            d_kernel[i, j] = xp.einsum("nyxk,nyxk->k", view[:, :, :, i, j], grad)
-    if not need_input:
-        return None, d_kernel.reshape(kernel.shape)
-    d_padded = padded_zeros(grad.shape[0], c * mult, geom, dtype, xp)
-    for i in range(kh):
-        for j in range(kw):
-            rows, columns = window_slices(geom, i, j)
-            d_padded[:, rows, columns] += grad * flat[i, j]
-    dx = crop(d_padded, geom)
-    if mult > 1:
-        # Input channel c fed outputs c*M .. c*M + M - 1. Strided slice adds: NumPy's
-        # reshape(..., C, M).sum(axis=-1) is ~30x slower for a short M axis.
-        dx = sum(dx[..., m::mult] for m in range(mult))
-    return dx, d_kernel.reshape(kernel.shape)

@@ -312,7 +312,8 @@ def test_weight_names_and_layouts_follow_keras():
 def test_that_conv_layers_are_registered_in_the_convolution_category():
     for name in CONV_CLASSES:
         cls = registry.get_class("layer", name)
-        assert cls.CATEGORY == "Convolution" and name in layers.conv.__all__
+        assert cls.CATEGORY == "Convolution"
+        assert name in layers.conv.__all__ + layers.conv_variants.__all__
 
 
 def test_that_configs_normalise_ints_to_tuples_and_padding_to_lower_case():
