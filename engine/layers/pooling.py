@@ -5,9 +5,9 @@ Window pooling works on a strided *view* of the (padded) input of shape
 forward and backward loop only over the `prod(pool_size)` cell positions of a window, each
 step one vectorised operation over the whole batch. When windows tile the input
 (`strides == pool_size`, no padding, as in the 2x2 default) the view is a plain reshape
-`(N, H/2, 2, W/2, 2, C)`, and backward writes every input cell once, without zeroing or
-accumulating. Max pooling finds the winning cell (first one on ties) only in backward, so
-inference pays for the max alone.
+`(N, H/2, 2, W/2, 2, C)`, and max pooling runs one spatial axis at a time
+(`pooling_tiled`). Max pooling finds the winning cell (first one on ties) only in backward,
+so inference pays for the max alone.
 
 Padding follows TensorFlow/Keras: `"valid"` drops windows that would leave the input;
 `"same"` gives `ceil(size / stride)` outputs, padding `total // 2` before and the rest after.
@@ -24,6 +24,7 @@ from .. import backend, registry
 from ..errors import ShapeError
 from ..params import INT, INTS, STR, Param
 from .base import Layer, check_rank, format_shape
+from .pooling_tiled import tiled_max_backward, tiled_max_forward
 
 __all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"]
 
@@ -118,28 +119,6 @@ def _first_max_grads(windows, best, grad, pool):
         hit = (windows[(Ellipsis,) + offset] == best) & unclaimed  # a tie goes to the first
         unclaimed ^= hit  # hit is a subset of unclaimed
         yield xp.where(hit, grad, 0)
-
-
-def _tiled_max_backward(x, geo: _Geometry, best, grad):
-    """Max-pool backward when windows tile the input exactly (the common 2x2 case).
-
-    Works in the input's own layout, `(N, o1, p1, ..., C)` as a view, so every step is one
-    contiguous pass: about 2.5x faster than gathering through the window view.
-    """
-    xp = backend.get_array_module(grad)
-    k = len(geo.pool)
-    blocks = x.reshape((x.shape[0],) + _interleave(geo.out, geo.pool) + x.shape[-1:])
-    spread = (slice(None),) + (slice(None), None) * k + (slice(None),)
-    equal = blocks == best[spread]
-    dx = xp.empty(blocks.shape, dtype=grad.dtype)
-    taken = xp.zeros(best.shape, dtype=bool)
-    for offset in _offsets(geo.pool):
-        cell = (slice(None),) + tuple(v for o in offset for v in (slice(None), o)) + (
-            slice(None),)
-        hit = equal[cell] & ~taken  # a tie goes to the first cell
-        taken |= hit
-        xp.multiply(hit, grad, out=dx[cell])
-    return dx.reshape(x.shape)
 
 
 def _fold(cell_grads, geo: _Geometry, input_shape, like):
@@ -244,18 +223,22 @@ def _pool_params(rank, default):
 class _MaxPooling(_Pooling):
     def forward(self, x, training=False):
         geo = self._geometry_for(tuple(x.shape[1:]))
+        if geo.tiles:  # the common 2x2 case: one axis at a time (pooling_tiled)
+            best, stages = tiled_max_forward(x, geo.out, geo.pool, keep=not self.inference_only)
+            self._cache = (geo, stages)
+            return best
         windows = _windows(x, geo, -np.inf)  # padding never wins a max
         best = _reduce_cells(windows, geo.pool, backend.get_array_module(x).maximum)
-        self._cache = (geo, x.shape, windows, best)
-        self._input = x
+        self._cache = (geo, (x.shape, windows, best))
         return best
 
     def backward(self, grad):
         # dL/dx is grad at each window's (first) maximal cell, zero elsewhere, summed over
         # the windows that share a cell. The winners are found here, so inference skips it.
-        geo, shape, windows, best = self._cache
-        if geo.tiles and all(o * p == n for o, p, n in zip(geo.out, geo.pool, geo.size)):
-            return _tiled_max_backward(self._input, geo, best, grad)
+        geo, state = self._cache
+        if geo.tiles:
+            return tiled_max_backward(grad, state, geo.out, geo.pool)
+        shape, windows, best = state
         return _fold(_first_max_grads(windows, best, grad, geo.pool), geo, shape, grad)
 
 

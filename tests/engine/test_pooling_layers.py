@@ -224,6 +224,27 @@ def test_that_max_pooling_routes_a_tied_window_to_its_first_cell():
     np.testing.assert_array_equal(glob.backward(np.ones((1, 1)))[0, :, :, 0], [[1, 0], [0, 0]])
 
 
+def naive_first_max_backward(x, grad, pool):
+    """Routes each window's gradient to its row-major-first maximum, by plain loops."""
+    dx = np.zeros_like(x)
+    (ph, pw), (n, oh, ow, c) = pool, grad.shape
+    for b, i, j, k in np.ndindex(n, oh, ow, c):
+        window = x[b, i * ph:(i + 1) * ph, j * pw:(j + 1) * pw, k]
+        a, e = np.unravel_index(np.argmax(window), window.shape)  # argmax: first maximum
+        dx[b, i * ph + a, j * pw + e, k] += grad[b, i, j, k]
+    return dx
+
+
+@pytest.mark.parametrize("pool, shape", [((2, 2), (3, 6, 6, 2)), ((2, 2), (2, 7, 5, 3)),
+                                         ((3, 2), (2, 9, 8, 2)), ((2, 3), (2, 5, 7, 1))])
+def test_that_tied_tiled_windows_route_to_the_row_major_first_maximum(rng, pool, shape):
+    x = rng.integers(0, 3, size=shape).astype(np.float32)  # many ties, in every position
+    layer = MaxPooling2D(pool_size=pool)
+    y = layer(x)
+    grad = rng.standard_normal(y.shape).astype(np.float32)
+    np.testing.assert_array_equal(layer.backward(grad), naive_first_max_backward(x, grad, pool))
+
+
 def test_that_overlapping_max_windows_add_up_at_a_shared_peak():
     x = np.zeros((1, 4, 4, 1))
     x[0, 1, 1, 0] = 5.0  # inside all four 3x3 windows, and the max of each
