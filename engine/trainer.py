@@ -93,7 +93,9 @@ def train_epoch(model, data, batch_size, shuffle, rng, callbacks, steps=None):
         callbacks.on_train_batch_begin(step)
         total, parts = model._train_step(xs, ys, weights)
         losses.add(total, parts, int(xs[0].shape[0]))
-        logs = {**losses.results(), **model._metrics.results()}
+        # Reading the running means waits for the device: only when a callback wants them.
+        logs = ({**losses.results(), **model._metrics.results()}
+                if callbacks.wants_batch_logs(step) else {})
         callbacks.on_train_batch_end(step, logs)
         if model.stop_training or model._control.stop_requested:
             break
@@ -125,7 +127,8 @@ def evaluate_data(model, data, batch_size, callbacks=None, sample_weight_data=No
         losses.add(total, parts, int(xs[0].shape[0]))
         model._metrics.update(ys, outputs, model._compiled_loss.losses)
         if callbacks is not None:
-            callbacks.on_test_batch_end(step, losses.results())
+            wanted = callbacks.wants_batch_logs(step, "test")
+            callbacks.on_test_batch_end(step, losses.results() if wanted else {})
     logs = {**losses.results(), **model._metrics.results()}
     if callbacks is not None:
         callbacks.on_test_end(logs)

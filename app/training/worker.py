@@ -41,10 +41,17 @@ class _SignalBridge(cb.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
+    def wants_batch_logs(self, batch, mode="train"):
+        return mode == "train" and self._due(batch, time.monotonic())
+
+    def _due(self, batch: int, now: float) -> bool:
+        """Throttle: a batch signal at most every BATCH_INTERVAL_S, and for the last batch."""
+        return now - self._last_emit >= BATCH_INTERVAL_S or batch + 1 >= self._steps
+
     def on_train_batch_end(self, batch, logs=None):
         self._samples += self.worker.batch_size
         now = time.monotonic()
-        if now - self._last_emit < BATCH_INTERVAL_S and batch + 1 < self._steps:
+        if not self._due(batch, now) or not logs:
             return
         self._last_emit = now
         self.worker.batch_ended.emit(self.worker.run_id, self._epoch,

@@ -107,6 +107,9 @@ class BackupAndRestore(Callback):
         if self._batches.due(batch):
             self._save()
 
+    def wants_batch_logs(self, batch, mode="train"):
+        return False  # a backup saves weights and epoch history, never batch logs
+
     def on_epoch_end(self, epoch, logs=None):
         self._history["epoch"].append(epoch)
         for key, value in (logs or {}).items():

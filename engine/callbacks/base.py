@@ -131,6 +131,24 @@ class Callback:
     def on_predict_batch_end(self, batch, logs=None):
         """End of a prediction batch."""
 
+    def wants_batch_logs(self, batch: int, mode: str = "train") -> bool:
+        """Whether this callback reads `logs` at the end of this train (or test) batch.
+
+        Batch logs are running means kept on the device, and reading them waits for the
+        device (on a GPU, a sync that stalls the queue every batch), so the loop builds them
+        only when some callback says yes and passes `{}` otherwise. A callback says yes
+        whenever it overrides (or was given) that batch-end hook, as any Keras callback
+        expects; built-in callbacks that read batch logs only now and then override this.
+        """
+        hooks = ("on_train_batch_end", "on_batch_end") if mode == "train" else (
+            "on_test_batch_end",)
+        return any(_overrides(self, hook) for hook in hooks)
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    """Whether `hook` is the callback's own (a subclass method or a LambdaCallback function)."""
+    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
+
 
 _INDEXED_HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
                   "on_train_batch_end", "on_batch_begin", "on_batch_end",
@@ -195,6 +213,9 @@ class CallbackList(Callback):
         super().set_params(params)
         for callback in self.callbacks:
             callback.set_params(params)
+
+    def wants_batch_logs(self, batch: int, mode: str = "train") -> bool:
+        return any(c.wants_batch_logs(batch, mode) for c in self.callbacks)
 
     def __iter__(self):
         return iter(self.callbacks)

@@ -96,6 +96,9 @@ class ModelCheckpoint(MonitorCallback):
         if self._batches.due(batch):
             self._save(self._current_epoch, batch, logs)
 
+    def wants_batch_logs(self, batch, mode="train"):
+        return mode == "train" and self.save_freq != "epoch"  # the monitor and the file name
+
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch":
             self._save(epoch, None, logs)

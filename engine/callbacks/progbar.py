@@ -81,6 +81,13 @@ class Progbar:
         isatty = getattr(self.stream, "isatty", None)
         return bool(isatty and isatty()) or "ipykernel" in sys.modules
 
+    def due(self, current: int) -> bool:
+        """Whether `update(current)` would redraw now (values shown are read only then)."""
+        if self.verbose == 0 or self.finished:
+            return False
+        finalize = self.target is not None and current >= self.target
+        return finalize or time.monotonic() - self._last_update >= self.interval
+
     def update(self, current: int, values=None, finalize=None) -> None:
         """Shows `current` steps done; `values` are `(name, value)` pairs (latest wins)."""
         if finalize is None:
@@ -171,6 +178,14 @@ class ProgbarLogger(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self._update_progbar(batch, logs)
+
+    def wants_batch_logs(self, batch, mode="train"):
+        # Only the line being drawn needs values (redraws are throttled); a bar that only
+        # finalizes (verbose 2) shows the epoch logs.
+        if self.verbose != 1 or (mode == "test" and self._called_in_fit):
+            return False
+        self._maybe_init_progbar()
+        return self.progbar.due(batch + 1)
 
     def on_test_batch_end(self, batch, logs=None):
         if not self._called_in_fit:

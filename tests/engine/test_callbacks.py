@@ -667,3 +667,74 @@ def test_that_fit_stops_early_and_model_checkpoint_keeps_the_best(tmp_path, rng)
     assert history.epoch == [0, 1] and stopper.stopped_epoch == 1
     best_epoch = int(np.argmin(history.history["loss"]))
     assert checkpoint.read_checkpoint(tmp_path / "best.lcm").epoch == best_epoch + 1
+
+
+# ----- batch logs are built only when a callback reads them ----------------------------------
+def count_log_reads(monkeypatch):
+    """Counts how often the loop reads the running loss (a device sync on a GPU)."""
+    from engine import trainer
+
+    reads = []
+    original = trainer.RunningMean.result
+
+    def counting(self):
+        reads.append(1)
+        return original(self)
+
+    monkeypatch.setattr(trainer.RunningMean, "result", counting)
+    return reads
+
+
+def regression_model():
+    model = Sequential([Input((4,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    return model
+
+
+def test_that_fit_reads_no_batch_logs_when_no_callback_wants_them(monkeypatch, tmp_path):
+    model = regression_model()
+    x, y = np.random.default_rng(0).random((64, 4)), np.zeros((64, 1))
+    reads = count_log_reads(monkeypatch)
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0,
+              callbacks=[EarlyStopping(monitor="loss", patience=5),
+                         BackupAndRestore(str(tmp_path / "backup"))])
+    assert len(reads) == 2  # once per epoch's logs, never per batch (8 batches per epoch)
+    assert len(model.history.history["loss"]) == 2
+
+
+def test_that_a_callback_overriding_a_batch_hook_gets_full_logs_every_batch():
+    seen = []
+
+    class Recorder(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(sorted(logs))
+
+    legacy = []
+    model = regression_model()
+    x, y = np.random.default_rng(0).random((32, 4)), np.zeros((32, 1))
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[
+        Recorder(), LambdaCallback(on_batch_end=lambda b, logs: legacy.append(logs["loss"]))])
+    assert seen == [["loss", "mae"]] * 4
+    assert len(legacy) == 4 and all(math.isfinite(v) for v in legacy)
+
+
+def test_that_terminate_on_nan_still_checks_every_batch():
+    assert TerminateOnNaN().wants_batch_logs(0)
+    assert not History().wants_batch_logs(0) and not EarlyStopping().wants_batch_logs(0)
+    assert ModelCheckpoint("m.keras", save_freq=2).wants_batch_logs(0)
+    assert not ModelCheckpoint("m.keras").wants_batch_logs(0)
+
+
+def test_that_the_progress_bar_asks_for_logs_only_when_it_will_redraw():
+    bar = ProgbarLogger()
+    bar.set_params({"verbose": 1, "epochs": 1, "steps": 100})
+    bar.on_train_begin()
+    bar.on_epoch_begin(0)
+    assert bar.wants_batch_logs(0)  # nothing drawn yet
+    bar.progbar._stream = io.StringIO()
+    bar.on_train_batch_end(0, {"loss": 1.0})
+    assert not bar.wants_batch_logs(1)  # drawn less than `interval` ago
+    assert bar.wants_batch_logs(99)  # the last step always draws
+    assert not bar.wants_batch_logs(0, "test")  # validation inside fit shows no bar
+    bar.set_params({"verbose": 2, "epochs": 1, "steps": 100})
+    assert not bar.wants_batch_logs(5)
