@@ -49,6 +49,18 @@ def test_that_two_epochs_train_through_the_worker_thread(qtbot, controller, digi
     qtbot.waitUntil(lambda: not controller.is_running(), timeout=5000)
 
 
+def test_that_batch_updates_carry_the_running_logs(qtbot, controller, digits):
+    batches = []
+    controller.batch_ended.connect(lambda epoch, logs: batches.append(logs))
+    with qtbot.waitSignal(controller.stopped, timeout=10_000):
+        controller.start(job(digits, epochs=2, batch_size=16))
+    assert batches  # throttled to a few per second, but the last batch always reports
+    for logs in batches:
+        assert {"loss", "accuracy", "samples", "position"} <= set(logs)
+        assert type(logs["loss"]) is float and np.isfinite(logs["loss"])
+    assert batches[-1]["position"] == pytest.approx(2.0)
+
+
 def test_that_stop_ends_a_run_within_a_batch(qtbot, controller, digits):
     with qtbot.waitSignal(controller.batch_ended, timeout=10_000):
         controller.start(job(digits, epochs=10_000, batch_size=8))
