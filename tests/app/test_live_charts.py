@@ -1,0 +1,70 @@
+"""LiveCharts while training: plots are built in small steps, and drawing paces itself by
+everything it costs the GUI thread (training shares the cores with it)."""
+
+import pytest
+
+from app.training import charts as charts_module
+from app.training.charts import LiveCharts
+
+
+@pytest.fixture
+def charts(qtbot):
+    widget = LiveCharts()
+    qtbot.addWidget(widget)
+    widget.resize(900, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def feed_first_epoch(charts):
+    charts.add_batch(0, {"loss": 2.0, "accuracy": 0.1, "batch": 0, "position": 0.5})
+    charts.add_epoch(0, {"loss": 1.5, "accuracy": 0.3, "val_loss": 1.7, "learning_rate": 1e-3})
+
+
+def test_that_live_data_builds_its_plots_one_step_per_timer_tick(charts):
+    feed_first_epoch(charts)
+    assert charts.plots == {}  # the signal handlers themselves build nothing
+    steps = 0
+    while len(charts.plots) < 3:
+        charts._redraw()
+        steps += 1
+        assert steps <= 6  # two steps per plot: build it, then place it in the row
+    assert list(charts.plots) == ["loss", "accuracy", "learning_rate"]
+    while charts.dirty:
+        charts._redraw()
+    assert list(charts.plots["loss"].train_curve.xData) == [1]
+    assert list(charts.plots["loss"].val_curve.yData) == [1.7]
+    assert len(charts.plots["accuracy"].batch_curve.xData) == 1
+
+
+def test_that_a_loaded_run_shows_all_its_plots_at_once(charts):
+    charts.load_history({"loss": [1.0, 0.5], "val_loss": [1.2, 0.8], "mae": [0.4, 0.3]})
+    assert set(charts.plots) == {"loss", "mae"}
+
+
+def test_that_an_exported_png_holds_plots_that_were_still_waiting(charts, tmp_path):
+    feed_first_epoch(charts)
+    assert charts.export_png(str(tmp_path / "chart.png"))
+    assert len(charts.plots) == 3 and (tmp_path / "chart.png").stat().st_size > 1000
+
+
+def test_that_paints_after_a_redraw_count_toward_the_drawing_budget(charts):
+    feed_first_epoch(charts)
+    charts._build_missing_plots()
+    charts._redraw()
+    charts.add_epoch(1, {"loss": 1.0})
+    charts.graphics.painted_s += 0.040  # Qt painted linked axes for 40 ms since
+    charts._redraw()
+    # 40 ms is at most DRAW_SHARE of the time: the next redraw waits 40 / 0.05 = 800 ms
+    assert charts.timer.interval() >= 40 / charts_module.DRAW_SHARE
+
+
+def test_that_hidden_charts_build_nothing_until_shown(charts, qtbot):
+    charts.hide()
+    feed_first_epoch(charts)
+    for _ in range(6):
+        charts._redraw()
+    assert charts.plots == {}
+    charts.show()
+    qtbot.waitUntil(lambda: len(charts.plots) == 3 and not charts.dirty, timeout=5000)
