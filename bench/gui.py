@@ -99,8 +99,9 @@ def main():
     print(f"GUI      {statistics.median(gui):10,.0f} samples/s")
     print(f"headless {statistics.median(headless):10,.0f} samples/s")
     print(f"ratio    {statistics.median(gui) / statistics.median(headless):10.2f}")
-    print(f"longest event-loop stall {max(stalls):.0f} ms (first run, which builds the "
-          f"charts), {max(stalls[1:] or stalls):.0f} ms after")
+    later = f", {max(stalls[1:]):.0f} ms in the runs after" if len(stalls) > 1 else ""
+    print(f"longest event-loop stall {stalls[0]:.0f} ms in the first run (it builds the "
+          f"charts){later}")
     window.training_controller.shutdown(10_000)
     window.document.mark_saved()
     window.close()
