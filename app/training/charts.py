@@ -45,6 +45,7 @@ class LiveCharts(QWidget):
         self._changed = {("all", None)}  # what changed since the last redraw
         self.redraws = 0
         self._painted_at_last_redraw = 0.0
+        self._last_drawn: dict[str, int] = {}  # plot key -> `redraws` count when last drawn
         self._missing: dict = {}  # plots asked for and not placed yet: key -> built or None
         self._build()
         self.timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
@@ -275,8 +276,12 @@ class LiveCharts(QWidget):
             self.dirty = False
             return
         started, painted = time.perf_counter(), self.graphics.painted_s
-        self._update_curves([pending[0]])
-        item = self.plots[pending[0]].item
+        # The plot waiting longest goes next: the loss changes with every batch, and taking
+        # plots in display order would leave the others undrawn for the whole run.
+        key = min(pending, key=lambda k: self._last_drawn.get(k, -1))
+        self._last_drawn[key] = self.redraws
+        self._update_curves([key])
+        item = self.plots[key].item
         self.graphics.viewport().repaint(
             self.graphics.mapFromScene(item.sceneBoundingRect()).boundingRect())
         # The cost of a redraw: updating the curves, and every paint since the last redraw

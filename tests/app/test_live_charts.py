@@ -68,3 +68,15 @@ def test_that_hidden_charts_build_nothing_until_shown(charts, qtbot):
     assert charts.plots == {}
     charts.show()
     qtbot.waitUntil(lambda: len(charts.plots) == 3 and not charts.dirty, timeout=5000)
+
+
+def test_that_a_plot_changing_every_tick_does_not_starve_the_others(charts):
+    feed_first_epoch(charts)
+    charts._build_missing_plots()
+    drawn = []
+    original = charts._update_curves
+    charts._update_curves = lambda keys=None: (drawn.extend(keys or []), original(keys))
+    for step in range(6):
+        charts.add_batch(0, {"loss": 1.0 - step / 10, "position": 0.6 + step / 10})
+        charts._redraw()
+    assert {"loss", "accuracy", "learning_rate"} <= set(drawn[:3])
