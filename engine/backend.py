@@ -104,17 +104,20 @@ _zero_pages: dict = {}  # dtype -> read-only zero array, grown on demand
 def zeros_operand(x):
     """A zero operand for `xp.maximum(x, zero)` that keeps NumPy on its fast path.
 
-    NumPy's `maximum` against a scalar runs a loop about 4x slower than against an array of
-    the same shape, so on the CPU this returns a read-only zero array shaped like `x`. It is
-    a view of an anonymous read-only memory map: every page is the kernel's shared zero page,
-    so it costs no memory and its reads come from cache. Anything else gets the scalar 0.
+    NumPy's float32 `maximum` against a scalar runs a loop about 4x slower than against an
+    array of the same shape, so for a float32 NumPy array this returns a read-only zero array
+    shaped like `x`. It views a private, read-only anonymous memory map: every page is the
+    kernel's shared zero page, so it costs no memory and its reads come from cache (a shared
+    mapping would commit real pages). Anything else (CuPy, other dtypes, lists) gets the
+    scalar 0: float64 is faster against the scalar.
     """
-    if not isinstance(x, np.ndarray) or x.dtype.kind not in "fiu":
-        return 0  # CuPy, Python numbers and lists: the scalar is fine there
+    if not isinstance(x, np.ndarray) or x.dtype != np.float32:
+        return 0
     zeros = _zero_pages.get(x.dtype)
     if zeros is None or zeros.size < x.size:
         size = max(x.size, 1 << 16)
-        pages = mmap.mmap(-1, size * x.dtype.itemsize, prot=mmap.PROT_READ)
+        pages = mmap.mmap(-1, size * x.dtype.itemsize, flags=mmap.MAP_PRIVATE,
+                          prot=mmap.PROT_READ)
         zeros = _zero_pages[x.dtype] = np.frombuffer(pages, dtype=x.dtype, count=size)
     return zeros[:x.size].reshape(x.shape)
 

@@ -30,6 +30,7 @@ class Model(TrainingMixin):
         self.name = name or unique_name(self._default_name())
         self.device = backend.resolve_device(device)
         self.stop_training = False
+        self._forward_count = 0
         self._init_training_state()
         self._graph = None
         if inputs is not None or outputs is not None:
@@ -271,6 +272,7 @@ class Model(TrainingMixin):
         `inference_only` promises that no backward pass follows (predict, evaluate), so
         layers may skip keeping what only backward needs.
         """
+        self._forward_count += 1  # a GradientTape checks that its forward pass is the last
         values = {}
         positions = {name: i for i, name in enumerate(self.input_names)}
         for name, layer, parents in self._plan:

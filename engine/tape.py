@@ -73,7 +73,7 @@ class GradientTape:
 
     def __init__(self, persistent=False):
         self.persistent = persistent
-        self._model_calls = []  # (model, outputs)
+        self._model_calls = []  # (model, outputs, the model's forward count after the call)
         self._used = False
 
     def __enter__(self):
@@ -88,7 +88,7 @@ class GradientTape:
         return False
 
     def record_model_call(self, model, outputs):
-        self._model_calls.append((model, outputs))
+        self._model_calls.append((model, outputs, model._forward_count))
 
     def record_loss(self, loss_obj, y_true, y_pred, sample_weight, value):
         return TapeValue(value, [("loss", (loss_obj, y_true, y_pred, sample_weight))])
@@ -121,9 +121,10 @@ class GradientTape:
             if found is None:
                 raise TrainingError("The loss was computed on an array that is not the direct "
                                     "output of a model called inside this tape. " + _UNSUPPORTED)
-            call_model, index = found
+            call_model, index, count = found
             if model is not None and call_model is not model:
                 raise TrainingError("A tape can differentiate one model at a time.")
+            self._check_still_current(call_model, count)
             model = call_model
             _, grad = loss_obj.value_and_gradient(y_true, y_pred, sample_weight)
             grads[index] = grad if index not in grads else grads[index] + grad
@@ -132,15 +133,25 @@ class GradientTape:
         outputs = self._outputs_of(model)
         return model, [grads.get(i, outputs[i] * 0) for i in range(len(outputs))], regularized
 
+    @staticmethod
+    def _check_still_current(model, recorded: int):
+        """Backward reads what the recorded forward pass left in the layers; any later pass
+        (predict, evaluate, another call) replaced it, and the gradient would be wrong."""
+        if model._forward_count != recorded:
+            raise TrainingError(
+                f"Model '{model.name}' ran again (predict, evaluate or another call) after the "
+                "call this GradientTape recorded, so its gradient can no longer be computed. "
+                "Call tape.gradient before running the model again, or record a new tape.")
+
     def _find_output(self, array):
-        for model, outputs in reversed(self._model_calls):
+        for model, outputs, count in reversed(self._model_calls):
             for index, out in enumerate(outputs):
                 if out is array:
-                    return model, index
+                    return model, index, count
         return None
 
     def _outputs_of(self, model):
-        for call_model, outputs in reversed(self._model_calls):
+        for call_model, outputs, _ in reversed(self._model_calls):
             if call_model is model:
                 return outputs
         return []

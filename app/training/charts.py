@@ -98,14 +98,14 @@ class LiveCharts(QWidget):
 
     def _new_plot(self, key: str) -> ChartPlot:
         """A plot for `key`, not yet in the layout (building it is most of the cost)."""
-        item = pg.PlotItem()
-        # Learning rates span orders of magnitude (schedules, ReduceLROnPlateau): always log.
-        item.setLogMode(y=key == "learning_rate" or self.log_check.isChecked())
-        if self.plots:
-            item.setXLink(next(iter(self.plots.values())).item)
-        return ChartPlot(item, key)
+        return ChartPlot(pg.PlotItem(), key)
 
     def _place_plot(self, key: str, plot: ChartPlot) -> None:
+        # Set here, not when built: the log-scale box or the other plots may have changed.
+        # Learning rates span orders of magnitude (schedules, ReduceLROnPlateau): always log.
+        plot.item.setLogMode(y=key == "learning_rate" or self.log_check.isChecked())
+        if self.plots:
+            plot.item.setXLink(next(iter(self.plots.values())).item)
         self.placeholder.hide()
         self.graphics.show()
         self.plots[key] = plot

@@ -108,7 +108,8 @@ class BackupAndRestore(Callback):
             self._save()
 
     def wants_batch_logs(self, batch, mode="train"):
-        return False  # a backup saves weights and epoch history, never batch logs
+        # A backup saves weights and the epoch history, never batch logs.
+        return self._subclass_reads_batch_logs(BackupAndRestore, mode)
 
     def on_epoch_end(self, epoch, logs=None):
         self._history["epoch"].append(epoch)

@@ -140,14 +140,21 @@ class Callback:
         whenever it overrides (or was given) that batch-end hook, as any Keras callback
         expects; built-in callbacks that read batch logs only now and then override this.
         """
-        hooks = ("on_train_batch_end", "on_batch_end") if mode == "train" else (
-            "on_test_batch_end",)
-        return any(_overrides(self, hook) for hook in hooks)
+        return _redefines_batch_hooks(self, Callback, mode)
+
+    def _subclass_reads_batch_logs(self, owner: type, mode: str) -> bool:
+        """For built-ins that override `wants_batch_logs`: a user subclass (or instance) that
+        redefines a batch-end hook again may read the logs, so it gets them."""
+        return _redefines_batch_hooks(self, owner, mode)
 
 
-def _overrides(callback: Callback, hook: str) -> bool:
-    """Whether `hook` is the callback's own (a subclass method or a LambdaCallback function)."""
-    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
+def _redefines_batch_hooks(callback: Callback, owner: type, mode: str) -> bool:
+    """Whether `callback` has batch-end hooks other than `owner`'s (a subclass method, or a
+    function given to a LambdaCallback)."""
+    hooks = ("on_train_batch_end", "on_batch_end") if mode == "train" else (
+        "on_test_batch_end",)
+    return any(hook in vars(callback) or getattr(type(callback), hook) is not getattr(owner, hook)
+               for hook in hooks)
 
 
 _INDEXED_HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin",

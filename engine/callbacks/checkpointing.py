@@ -97,6 +97,8 @@ class ModelCheckpoint(MonitorCallback):
             self._save(self._current_epoch, batch, logs)
 
     def wants_batch_logs(self, batch, mode="train"):
+        if self._subclass_reads_batch_logs(ModelCheckpoint, mode):
+            return True
         return mode == "train" and self.save_freq != "epoch"  # the monitor and the file name
 
     def on_epoch_end(self, epoch, logs=None):

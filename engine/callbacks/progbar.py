@@ -182,6 +182,8 @@ class ProgbarLogger(Callback):
     def wants_batch_logs(self, batch, mode="train"):
         # Only the line being drawn needs values (redraws are throttled); a bar that only
         # finalizes (verbose 2) shows the epoch logs.
+        if self._subclass_reads_batch_logs(ProgbarLogger, mode):
+            return True
         if self.verbose != 1 or (mode == "test" and self._called_in_fit):
             return False
         self._maybe_init_progbar()
@@ -215,6 +217,8 @@ class ProgbarLogger(Callback):
     def _update_progbar(self, batch, logs=None) -> None:
         self._maybe_init_progbar()
         self.seen = batch + 1  # one-based
+        if logs is not None and not logs:
+            return  # not due when asked (wants_batch_logs): drawing now would show old values
         if self.verbose == 1:
             self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
 

@@ -209,13 +209,12 @@ class _ConvND(_Conv):
     def forward(self, x, training=False):
         if not (self.inference_only and self._activation.works_in_place):
             return super().forward(x, training)
-        # Nothing will go backward: build the output in cache-sized blocks, keep no patches.
+        # Nothing will go backward from here: build the output in cache-sized blocks and keep
+        # nothing (a persistent GradientTape may still need the last training forward's state).
         x4 = x[:, None] if self.RANK == 1 else x
         kernel = self.params["kernel"].reshape(-1, self.filters)
         z = cu.blocked_conv(x4, kernel, self._geometry(x4.shape[1:3]), self._finish_block)
-        self._z = self._y = z.reshape(x.shape[0], *z.shape[3 - self.RANK:])
-        self._cols = None
-        return self._y
+        return z.reshape(x.shape[0], *z.shape[3 - self.RANK:])
 
     def _finish_block(self, z) -> None:
         """Bias and activation on one block of the output, in place."""

@@ -225,7 +225,8 @@ class _MaxPooling(_Pooling):
         geo = self._geometry_for(tuple(x.shape[1:]))
         if geo.tiles:  # the common 2x2 case: one axis at a time (pooling_tiled)
             best, stages = tiled_max_forward(x, geo.out, geo.pool, keep=not self.inference_only)
-            self._cache = (geo, stages)
+            if not self.inference_only:  # keep the last training forward's state for backward
+                self._cache = (geo, stages)
             return best
         windows = _windows(x, geo, -np.inf)  # padding never wins a max
         best = _reduce_cells(windows, geo.pool, backend.get_array_module(x).maximum)

@@ -50,7 +50,7 @@ def tiled_max_forward(x, out: tuple, pool: tuple, keep: bool = True):
     for axis, windows, size in _stage_axes(out, pool):
         split = _split(current, axis, windows, size)
         if size == 1:
-            result = xp.ascontiguousarray(_cell(split, axis, 0))
+            result = _cell(split, axis, 0).copy()  # a new array, never a view of the input
         else:
             result = xp.maximum(_cell(split, axis, 0), _cell(split, axis, 1))
             for i in range(2, size):

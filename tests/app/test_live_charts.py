@@ -80,3 +80,15 @@ def test_that_a_plot_changing_every_tick_does_not_starve_the_others(charts):
         charts.add_batch(0, {"loss": 1.0 - step / 10, "position": 0.6 + step / 10})
         charts._redraw()
     assert {"loss", "accuracy", "learning_rate"} <= set(drawn[:3])
+
+
+def test_that_a_plot_built_before_a_setting_changed_gets_it_when_placed(charts):
+    charts.add_batch(0, {"loss": 2.0, "accuracy": 0.1, "position": 0.5})
+    charts._redraw()  # builds loss
+    charts._redraw()  # places loss
+    charts._redraw()  # builds accuracy, not placed yet
+    charts.log_check.setChecked(True)
+    charts._build_missing_plots()
+    assert all(plot.item.ctrl.logYCheck.isChecked() for plot in charts.plots.values())
+    view = charts.plots["loss"].item.getViewBox()
+    assert charts.plots["accuracy"].item.getViewBox().linkedView(view.XAxis) is view

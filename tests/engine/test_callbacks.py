@@ -738,3 +738,34 @@ def test_that_the_progress_bar_asks_for_logs_only_when_it_will_redraw():
     assert not bar.wants_batch_logs(0, "test")  # validation inside fit shows no bar
     bar.set_params({"verbose": 2, "epochs": 1, "steps": 100})
     assert not bar.wants_batch_logs(5)
+
+
+@pytest.mark.parametrize("base", [ModelCheckpoint, BackupAndRestore, ProgbarLogger])
+def test_that_a_subclass_overriding_a_batch_hook_of_a_built_in_gets_the_logs(base, tmp_path):
+    seen = []
+
+    class Mine(base):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(dict(logs or {}))
+
+    args = () if base is ProgbarLogger else (str(tmp_path / "mine"),)
+    model = regression_model()
+    x, y = np.random.default_rng(0).random((16, 4)), np.zeros((16, 1))
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[Mine(*args)])
+    assert len(seen) == 2 and all("loss" in logs for logs in seen)
+
+
+def test_that_the_progress_bar_does_not_redraw_with_logs_it_did_not_ask_for():
+    bar = ProgbarLogger()
+    bar.set_params({"verbose": 1, "epochs": 1, "steps": 10})
+    bar.on_train_begin()
+    bar.on_epoch_begin(0)
+    bar._maybe_init_progbar()
+    stream = io.StringIO()
+    bar.progbar._stream, bar.progbar._dynamic = stream, True
+    bar.on_train_batch_end(0, {"loss": 0.5})
+    drawn = stream.getvalue()
+    assert "loss: 0.5" in drawn
+    bar.progbar._last_update = 0.0  # long ago: a redraw would be due by the clock
+    bar.on_train_batch_end(1, {})  # the loop built no logs: it was not due when asked
+    assert stream.getvalue() == drawn and bar.seen == 2

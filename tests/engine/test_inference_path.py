@@ -5,6 +5,8 @@ cache-sized blocks without keeping patches, and relu compares against a zero-pag
 instead of a scalar. Both are speed changes only: every value must stay the same.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -41,7 +43,22 @@ def test_blocked_inference_conv_equals_the_training_forward(cls, kwargs, shape, 
     got = layer.forward(x, training=False)
     assert got.shape == expected.shape and got.dtype == np.float32
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
-    assert layer._cols is None  # the patch matrix is not kept for a backward pass
+
+
+@pytest.mark.parametrize("layer", [layers.Conv2D(3, 3, activation="relu"),
+                                   layers.MaxPooling2D(2)])
+def test_an_inference_forward_leaves_the_last_training_forward_ready_for_backward(layer, rng):
+    # A persistent GradientTape may call predict between the forward pass and the gradient.
+    x = rng.standard_normal((4, 8, 9, 2)).astype(np.float32)
+    layer.build(x.shape[1:])
+    y = layer.forward(x, training=True)
+    grad = rng.standard_normal(y.shape).astype(np.float32)
+    expected = layer.backward(grad)
+    layer.forward(x, training=True)
+    layer.inference_only = True
+    layer.forward(rng.standard_normal((6, 8, 9, 2)).astype(np.float32))  # another batch
+    layer.inference_only = False
+    np.testing.assert_array_equal(layer.backward(grad), expected)
 
 
 def test_that_blocked_conv_splits_a_batch_into_cache_sized_blocks(rng, small_blocks):
@@ -64,7 +81,7 @@ def test_predict_uses_the_inference_path_and_training_still_gets_its_gradients(r
     eager = backend.to_numpy(model(x))  # plain forward, patches kept
     np.testing.assert_allclose(model.predict(x, batch_size=7), eager, rtol=1e-5, atol=1e-6)
     conv = model.layers[0]
-    assert conv.inference_only and conv._cols is None
+    assert conv.inference_only
     before = conv.get_weights()[0].copy()
     model.fit(x, y, epochs=1, batch_size=10, verbose=0)  # backward needs the patches again
     assert not conv.inference_only
@@ -97,7 +114,22 @@ def test_that_the_zero_operand_is_read_only_and_grows_on_demand():
     assert big.shape == (1 << 17, 3) and not big.any()
     with pytest.raises(ValueError):
         big[0, 0] = 1.0
-    assert backend.zeros_operand(np.ones(3, bool)) == 0  # only numbers get the array
+    assert backend.zeros_operand(np.ones(3, bool)) == 0  # only float32 gets the array
+    assert backend.zeros_operand(np.ones(3)) == 0  # float64 is faster against the scalar
+
+
+def resident_kb(field):
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux memory accounting")
+def test_that_the_zero_operand_costs_no_memory():
+    before = resident_kb("RssShmem"), resident_kb("RssAnon")
+    zeros = backend.zeros_operand(np.empty(16 << 20, np.float32))  # 64 MB of zeros
+    assert not zeros.any()  # every page read
+    after = resident_kb("RssShmem"), resident_kb("RssAnon")
+    assert after[0] - before[0] < 1024 and after[1] - before[1] < 8 * 1024  # kB
 
 
 @pytest.mark.gpu

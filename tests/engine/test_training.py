@@ -295,6 +295,21 @@ def test_gradient_tape_refuses_arithmetic_it_cannot_differentiate():
             loss = loss * 2.0
 
 
+def test_gradient_tape_refuses_a_forward_pass_that_a_later_run_replaced():
+    x, y = blobs(n=8)
+    model = mlp()
+    loss_fn = losses.SparseCategoricalCrossentropy()
+    with GradientTape(persistent=True) as tape:
+        first = loss_fn(y, model(x, training=True))
+        second = loss_fn(y[:4], model(x[:4], training=True))
+    tape.gradient(second, model.trainable_variables)  # the latest pass: fine
+    with pytest.raises(TrainingError, match="ran again"):
+        tape.gradient(first, model.trainable_variables)  # its layer state is gone
+    model.predict(x)
+    with pytest.raises(TrainingError, match="Call tape.gradient before running the model"):
+        tape.gradient(second, model.trainable_variables)
+
+
 def test_gradient_tape_includes_model_losses():
     x, y = blobs(n=8)
     model = Sequential([Input((4,)), layers.Dense(3, activation="softmax",
