@@ -4,6 +4,19 @@ ReduceLROnPlateau, and always TerminateOnNaN)."""
 from engine import callbacks as cb
 
 
+class NanGuard(cb.TerminateOnNaN):
+    """TerminateOnNaN that looks at the loss whenever batch logs are built for the GUI's
+    throttled updates (several times a second, and always at an epoch's last batch).
+
+    Keras's TerminateOnNaN reads the loss after every batch, which on a GPU waits for the
+    device every batch. The logged loss is a running mean, and a NaN or inf stays in it until
+    the epoch ends, so looking less often stops the run at most one update later.
+    """
+
+    def wants_batch_logs(self, batch, mode="train"):
+        return False  # it reads the logs the GUI bridge asks for
+
+
 class EveryNEpochsCheckpoint(cb.ModelCheckpoint):
     """ModelCheckpoint that saves at the end of every `every`-th epoch (1-based count)."""
 
@@ -17,7 +30,7 @@ class EveryNEpochsCheckpoint(cb.ModelCheckpoint):
 
 
 def build_callbacks(settings: dict, checkpoint_pattern: str, has_validation: bool) -> list:
-    """The run's engine callbacks, TerminateOnNaN first (so a NaN is reported as such).
+    """The run's engine callbacks, the NaN guard first (so a NaN is reported as such).
 
     Args:
         settings: The merged training settings (see `job.DEFAULT_SETTINGS`).
@@ -25,7 +38,7 @@ def build_callbacks(settings: dict, checkpoint_pattern: str, has_validation: boo
         has_validation: Whether validation data exists; a `val_*` monitor without it falls
             back to the training quantity, so the callbacks still act.
     """
-    callbacks = [cb.TerminateOnNaN()]
+    callbacks = [NanGuard()]
     stop = settings["early_stopping"]
     if stop.get("enabled"):
         callbacks.append(cb.EarlyStopping(

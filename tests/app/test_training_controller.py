@@ -61,6 +61,21 @@ def test_that_batch_updates_carry_the_running_logs(qtbot, controller, digits):
     assert batches[-1]["position"] == pytest.approx(2.0)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow is the point
+def test_that_a_diverging_run_stops_as_nan(qtbot, controller, digits):
+    regression = {**MLP, "layers": MLP["layers"][:2] + [
+        {"name": "value", "class_name": "Dense", "config": {"units": 1}, "inputs": ["flatten"]}],
+        "outputs": ["value"]}
+    diverging = {"optimizer": {"class_name": "SGD", "config": {"learning_rate": 1e6}},
+                 "loss": "mse", "metrics": [], "device": "cpu"}
+    data = prepare_directly({"dataset": "digits", "preprocessing": [
+        {"op": "scale", "factor": 1 / 16}]}, (8, 8))
+    with qtbot.waitSignal(controller.stopped, timeout=10_000) as blocker:
+        controller.start(job(data, spec=regression, compile_spec=diverging, epochs=50))
+    assert blocker.args[1] == "nan"
+    assert controller.current_model().training_state["epoch"] <= 1  # within the first epoch
+
+
 def test_that_stop_ends_a_run_within_a_batch(qtbot, controller, digits):
     with qtbot.waitSignal(controller.batch_ended, timeout=10_000):
         controller.start(job(digits, epochs=10_000, batch_size=8))
