@@ -17,6 +17,15 @@ TRAIN, VAL, BATCH, LR = "#2563eb", "#ea580c", (37, 99, 235, 80), "#7c3aed"
 OVERLAY_COLORS = ("#7c3aed", "#0d9488", "#be185d", "#65a30d", "#a16207")
 
 
+def legend_html() -> str:
+    """One legend for every plot (the colours mean the same everywhere), for the chart bar:
+    a legend inside a plot covered the curves and was cut off in narrow plots."""
+    batch = "rgba({}, {}, {}, 0.45)".format(*BATCH[:3])
+    return (f'<span style="color:{batch}">&#8212;</span> train (per batch) &nbsp; '
+            f'<span style="color:{TRAIN}">&#9679;</span> train (epoch) &nbsp; '
+            f'<span style="color:{VAL}">&#9632;</span> validation')
+
+
 def plot_order(key: str) -> tuple:
     """Loss first, then the metrics by name, the learning rate last."""
     return (key != "loss", key == "learning_rate", key)
@@ -40,8 +49,6 @@ class ChartPlot:
         item.setMenuEnabled(False)
         item.getViewBox().setDefaultPadding(0.06)
         item.getAxis("left").setWidth(46)  # fixed: new tick labels never re-layout the plots
-        if key == "loss":  # one legend is enough: the colours mean the same everywhere
-            item.addLegend(offset=(-6, 6), labelTextSize="8pt", verSpacing=-6)
         train = LR if key == "learning_rate" else TRAIN
         self.batch_curve = item.plot(pen=pg.mkPen(BATCH, width=1), name="train (per batch)")
         self.train_curve = item.plot(pen=pg.mkPen(train, width=2.5), symbol="o", symbolSize=6,

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPush
 import pyqtgraph as pg
 
 from .. import messages, theme
-from .chart_plot import OVERLAY_COLORS, ChartPlot, TimedGraphicsView, plot_key, plot_order
+from .chart_plot import (OVERLAY_COLORS, ChartPlot, TimedGraphicsView, legend_html, plot_key,
+                         plot_order)
 from .job import INFO_KEYS
 from .series import Series, SmoothedSeries
 
@@ -45,7 +46,8 @@ class LiveCharts(QWidget):
         self._changed = {("all", None)}  # what changed since the last redraw
         self.redraws = 0
         self._painted_at_last_redraw = 0.0
-        self._last_drawn: dict[str, int] = {}  # plot key -> `redraws` count when last drawn
+        self._last_drawn: dict[str, int] = {}
+        self._training = False  # between the controller's started and stopped  # plot key -> `redraws` count when last drawn
         self._missing: dict = {}  # plots asked for and not placed yet: key -> built or None
         self._build()
         self.timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
@@ -85,6 +87,11 @@ class LiveCharts(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(bar)
+        # A line of its own, wrapping: in the bar it would widen the window's minimum size.
+        self.legend = QLabel(legend_html(), objectName="chartLegend", wordWrap=True)
+        self.legend.setProperty("role", "muted")
+        self.legend.setContentsMargins(8, 0, 6, 0)
+        layout.addWidget(self.legend)
         layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.graphics, 1)
         self.graphics.hide()
@@ -151,10 +158,18 @@ class LiveCharts(QWidget):
         controller.epoch_ended.connect(self.add_epoch)
         controller.checkpoint_saved.connect(self.mark_checkpoint)
         controller.run_finished.connect(self._on_run_finished)
+        controller.stopped.connect(self._on_stopped)
 
     def _on_started(self, run_id):
         job = getattr(self.sender(), "job", None)
+        self._training = True
         self.clear(keep_history=job is not None and job.resume is not None)
+
+    def _on_stopped(self, run_id, reason):
+        # Nothing competes for the cores any more: draw the final curves at full speed.
+        self._training = False
+        self.timer.setInterval(REDRAW_MS)
+        self._mark_dirty()
 
     def clear(self, keep_history: bool = False) -> None:
         """Empties the curves (Continue training keeps the epoch history)."""
@@ -290,7 +305,8 @@ class LiveCharts(QWidget):
         spent_ms = (updating + self.graphics.painted_s - self._painted_at_last_redraw) * 1000
         self._painted_at_last_redraw = self.graphics.painted_s
         base = REDRAW_MS / max(1, len(self.plots))
-        self.timer.setInterval(int(min(MAX_REDRAW_MS, max(base, spent_ms / DRAW_SHARE))))
+        budget = spent_ms / DRAW_SHARE if self._training else 0.0  # pace only while training
+        self.timer.setInterval(int(min(MAX_REDRAW_MS, max(base, budget))))
 
     def _pending_keys(self) -> list:
         self._expand_global_changes()
@@ -414,7 +430,9 @@ class LiveCharts(QWidget):
         self._build_missing_plots()
         if self.dirty:
             self._update_curves()
-        ok = self.graphics.grab().save(path, "PNG")
+        # The plots with the legend line above them (not the toolbar).
+        area = self.legend.geometry().united(self.graphics.geometry())
+        ok = self.grab(area).save(path, "PNG")
         messages.notify(f"Chart saved to {path}" if ok else f"Could not write {path}")
         return ok
 

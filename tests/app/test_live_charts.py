@@ -1,6 +1,7 @@
 """LiveCharts while training: plots are built in small steps, and drawing paces itself by
 everything it costs the GUI thread (training shares the cores with it)."""
 
+from PySide6.QtGui import QImage
 import pytest
 
 from app.training import charts as charts_module
@@ -47,9 +48,12 @@ def test_that_an_exported_png_holds_plots_that_were_still_waiting(charts, tmp_pa
     feed_first_epoch(charts)
     assert charts.export_png(str(tmp_path / "chart.png"))
     assert len(charts.plots) == 3 and (tmp_path / "chart.png").stat().st_size > 1000
+    image = QImage(str(tmp_path / "chart.png"))
+    assert image.height() >= charts.graphics.height() + charts.legend.height()  # the legend too
 
 
 def test_that_paints_after_a_redraw_count_toward_the_drawing_budget(charts):
+    charts._training = True  # as between the controller's started and stopped signals
     feed_first_epoch(charts)
     charts._build_missing_plots()
     charts._redraw()
@@ -92,3 +96,24 @@ def test_that_a_plot_built_before_a_setting_changed_gets_it_when_placed(charts):
     assert all(plot.item.ctrl.logYCheck.isChecked() for plot in charts.plots.values())
     view = charts.plots["loss"].item.getViewBox()
     assert charts.plots["accuracy"].item.getViewBox().linkedView(view.XAxis) is view
+
+
+def test_that_drawing_is_paced_only_while_a_run_trains(charts):
+    charts._training = True
+    feed_first_epoch(charts)
+    charts._build_missing_plots()
+    charts.graphics.painted_s += 0.040
+    charts._redraw()
+    assert charts.timer.interval() >= 800
+    charts._on_stopped(1, "finished")  # the run ended: the final curves come at full speed
+    assert charts.timer.interval() == charts_module.REDRAW_MS and charts.dirty
+    charts.graphics.painted_s += 0.040
+    charts._redraw()
+    assert charts.timer.interval() <= charts_module.REDRAW_MS
+
+
+def test_that_one_legend_above_the_plots_explains_the_colours(charts):
+    feed_first_epoch(charts)
+    charts._build_missing_plots()
+    assert "train (per batch)" in charts.legend.text() and "validation" in charts.legend.text()
+    assert all(plot.item.legend is None for plot in charts.plots.values())
