@@ -75,6 +75,12 @@ def _keep_ints(raw, value):
     return value
 
 
+def _periods(step, decay_steps, staircase: bool) -> float:
+    """`step / decay_steps`, floored when `staircase` (decay in discrete jumps)."""
+    periods = float(step) / decay_steps
+    return math.floor(periods) if staircase else periods
+
+
 @registry.register(KIND)
 class ExponentialDecay(LearningRateSchedule):
     """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
@@ -101,10 +107,8 @@ class ExponentialDecay(LearningRateSchedule):
                         decay_steps=decay_steps, decay_rate=decay_rate, staircase=staircase)
 
     def __call__(self, step) -> float:
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate * self.decay_rate ** p)
+        return float(self.initial_learning_rate
+                     * self.decay_rate ** _periods(step, self.decay_steps, self.staircase))
 
 
 @registry.register(KIND)
@@ -174,10 +178,8 @@ class InverseTimeDecay(LearningRateSchedule):
                         decay_steps=decay_steps, decay_rate=decay_rate, staircase=staircase)
 
     def __call__(self, step) -> float:
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate / (1.0 + self.decay_rate * p))
+        periods = _periods(step, self.decay_steps, self.staircase)
+        return float(self.initial_learning_rate / (1.0 + self.decay_rate * periods))
 
 
 @registry.register(KIND)
