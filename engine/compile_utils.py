@@ -10,9 +10,16 @@ _SPARSE = ("SparseCategoricalCrossentropy",)
 _ONE_HOT = ("CategoricalCrossentropy", "CategoricalHinge")
 
 
+def is_object_config(value) -> bool:
+    """True for a serialized object, `{"class_name": ..., "config": {...}}`: one loss or
+    metric, not a dict keyed by output name."""
+    return (isinstance(value, dict) and isinstance(value.get("class_name"), str)
+            and set(value) <= {"class_name", "config", "module", "registered_name"})
+
+
 def per_output(value, names, what: str) -> list:
     """Spreads a single value, a list or a dict over the model's outputs."""
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not is_object_config(value):
         unknown = [k for k in value if k not in names]
         if unknown:
             raise SpecError(f"{what} given for unknown outputs {unknown}. Outputs: {names}.")

@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import backend
-from .compile_utils import CompiledLoss, CompiledMetrics, check_targets
+from .compile_utils import CompiledLoss, CompiledMetrics, check_targets, is_object_config
 from .data_adapter import (ArrayData, DatasetData, as_host_array, class_weights_to_sample_weights,
                            host_arrays, is_dataset, split_validation, spread, to_target_list)
 from .errors import DataError, TrainingError
@@ -69,7 +69,8 @@ class TrainingMixin:
         self._compiled_loss = CompiledLoss(self, loss, loss_weights)
         self._metrics = CompiledMetrics(metrics, self.output_names)
         self.compile_config = {"optimizer": _serialize(self.optimizer),
-                               "loss": _serialize_loss(loss), "metrics": _plain(metrics),
+                               "loss": _serialize_nested(loss),
+                               "metrics": _serialize_nested(metrics),
                                "loss_weights": loss_weights}
         self.compiled = True
 
@@ -319,21 +320,14 @@ def _serialize(obj):
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
 
-def _serialize_loss(loss):
-    if isinstance(loss, dict):
-        return {k: _serialize_loss(v) for k, v in loss.items()}
-    if isinstance(loss, (list, tuple)):
-        return [_serialize_loss(v) for v in loss]
-    if loss is None or isinstance(loss, str):
-        return loss
-    return _serialize(loss)
-
-
-def _plain(metrics):
-    if metrics is None or isinstance(metrics, str):
-        return metrics
-    if isinstance(metrics, dict):
-        return {k: _plain(v) for k, v in metrics.items()}
-    if isinstance(metrics, (list, tuple)):
-        return [_plain(m) for m in metrics]
-    return _serialize(metrics)
+def _serialize_nested(value):
+    """Compile arguments as JSON data: names stay, objects become `{"class_name", "config"}`,
+    and lists and per-output dicts keep their shape (a config dict is kept as it is, so a
+    saved compile config compiles again to the same thing)."""
+    if value is None or isinstance(value, str) or is_object_config(value):
+        return value
+    if isinstance(value, dict):
+        return {k: _serialize_nested(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialize_nested(v) for v in value]
+    return _serialize(value)
