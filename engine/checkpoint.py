@@ -224,7 +224,7 @@ def read_checkpoint(path) -> CheckpointContents:
 
 def _tensors(path: str, name: str, data: bytes) -> dict:
     try:
-        return safetensors_io.decode(data)[0]
+        return safetensors_io.decode(data)
     except safetensors_io.SafetensorsFormatError as exc:
         raise CheckpointError(f"The member {name!r} of '{path}' is not valid safetensors data: "
                               f"{exc} Use an original copy.") from None
@@ -258,20 +258,44 @@ def _read_training(path: str, data: bytes | None) -> dict:
 def _valid_training(training) -> bool:
     if not isinstance(training, dict):
         return False
-    epoch = training.get("epoch", 0)
-    return (isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0
+    return (_is_count(training.get("epoch", 0))
             and all(isinstance(training.get(k, {}), dict) for k in ("best", "extra"))
+            and all(_is_log_value(v) for v in training.get("best", {}).values())
             and all(isinstance(training.get(k), (dict, type(None)))
                     for k in ("compile_config", "optimizer")))
 
 
 def _read_history(path: str, data: bytes) -> dict:
     history = parse_json(path, "history.json", data)
-    if not isinstance(history, dict) or not isinstance(history.get("history"), dict) or any(
-            not isinstance(v, list) for v in history["history"].values()) or not isinstance(
-            history.get("epoch", []), list):
-        raise CheckpointError(f"The history in '{path}' is malformed. Use an original copy.")
+    problem = _history_problem(history)
+    if problem:
+        raise CheckpointError(f"The history in '{path}' is malformed: {problem}. Use an "
+                              "original copy, or load the model with compile=False.")
     return history
+
+
+def _history_problem(history) -> str:
+    """What is wrong with a history record, or "" (the form `History.to_dict` writes)."""
+    if not isinstance(history, dict):
+        return f"expected a JSON object, received {type(history).__name__}"
+    logs, epochs = history.get("history"), history.get("epoch", [])
+    if not isinstance(logs, dict) or not all(isinstance(v, list) and all(map(_is_log_value, v))
+                                             for v in logs.values()):
+        return "'history' must map each log name to a list of numbers"
+    if not isinstance(epochs, list) or not all(map(_is_count, epochs)):
+        return "'epoch' must be a list of epoch numbers (integers >= 0)"
+    if not isinstance(history.get("params", {}), dict):
+        return "'params' must be a JSON object"
+    return ""
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_log_value(value) -> bool:
+    """A logged number: an int or float (NaN and infinities included, as runs log them)."""
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 # ----- loading ---------------------------------------------------------------------------------

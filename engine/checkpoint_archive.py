@@ -161,7 +161,7 @@ def unpack(path) -> tuple[dict, dict]:
         try:
             archive = zipfile.ZipFile(stream)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError,
-                struct.error):
+                struct.error, NotImplementedError):  # e.g. a "version needed" of 20.0
             raise CheckpointError(
                 f"The checkpoint '{path}' is truncated or not a LayerCraft file (not a zip "
                 "archive). Choose another file; if it is a copy, copy it again.") from None

@@ -6,7 +6,7 @@ from . import backend
 from .compile_utils import CompiledLoss, CompiledMetrics, check_targets, is_object_config
 from .data_adapter import (ArrayData, DatasetData, as_host_array, class_weights_to_sample_weights,
                            host_arrays, is_dataset, split_validation, spread, to_target_list)
-from .errors import DataError, TrainingError
+from .errors import DataError, SpecError, TrainingError
 from .trainer import LossMeans, RunControl, evaluate_data, run_fit
 
 
@@ -65,13 +65,15 @@ class TrainingMixin:
         self._require_graph()
         if device is not None:
             self.to_device(device)
-        self.optimizer = optimizers.get(optimizer)
-        self._compiled_loss = CompiledLoss(self, loss, loss_weights)
-        self._metrics = CompiledMetrics(metrics, self.output_names)
-        self.compile_config = {"optimizer": _serialize(self.optimizer),
-                               "loss": _serialize_nested(loss),
-                               "metrics": _serialize_nested(metrics),
-                               "loss_weights": loss_weights}
+        optimizer = optimizers.get(optimizer)
+        compiled_loss = CompiledLoss(self, loss, loss_weights)
+        compiled_metrics = CompiledMetrics(metrics, self.output_names)
+        config = {"optimizer": _serialize(optimizer), "loss": _serialize_nested(loss, "loss"),
+                  "metrics": _serialize_nested(metrics, "metric"), "loss_weights": loss_weights}
+        # Nothing changes until every argument is understood: a refused compile keeps the last.
+        self.optimizer, self._compiled_loss, self._metrics = (optimizer, compiled_loss,
+                                                              compiled_metrics)
+        self.compile_config = config
         self.compiled = True
 
     def _require_graph(self):
@@ -316,18 +318,22 @@ def _positive_int(value, name):
     return int(value)
 
 
-def _serialize(obj):
+def _serialize(obj, what: str = "optimizer"):
+    if not callable(getattr(obj, "get_config", None)):
+        raise SpecError(f"compile() could not interpret the {what} {obj!r}. Pass a name such "
+                        f"as 'accuracy' or 'mse', a {{'class_name', 'config'}} dict or an "
+                        f"engine {what} object.")
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
 
-def _serialize_nested(value):
+def _serialize_nested(value, what: str):
     """Compile arguments as JSON data: names stay, objects become `{"class_name", "config"}`,
     and lists and per-output dicts keep their shape (a config dict is kept as it is, so a
     saved compile config compiles again to the same thing)."""
     if value is None or isinstance(value, str) or is_object_config(value):
         return value
     if isinstance(value, dict):
-        return {k: _serialize_nested(v) for k, v in value.items()}
+        return {k: _serialize_nested(v, what) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_serialize_nested(v) for v in value]
-    return _serialize(value)
+        return [_serialize_nested(v, what) for v in value]
+    return _serialize(value, what)
