@@ -14,10 +14,10 @@ import io
 import json
 import os
 import struct
-import tempfile
 import zipfile
 import zlib
 
+from .atomic_write import write_bytes_atomically  # noqa: F401 - part of this module's API
 from .errors import CheckpointError
 
 FORMAT = "layercraft.checkpoint"
@@ -72,77 +72,6 @@ def _info(name: str, method: int) -> zipfile.ZipInfo:
     info.compress_type = method
     info.external_attr = 0o644 << 16
     return info
-
-
-def write_bytes_atomically(path, data: bytes) -> None:
-    """Writes `data` to `path` so that `path` always holds either the old or the new file.
-
-    The bytes go to a temporary file in the same folder, which is flushed, fsynced and then
-    renamed over `path` with `os.replace` (atomic on one file system). On any failure the
-    temporary file is removed and `path` is untouched.
-
-    Raises:
-        CheckpointError: when the folder cannot be written (missing, read-only, disk full).
-        Other exceptions raised during the write propagate unchanged, after the cleanup.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    mode = _mode_for(path)
-    try:
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
-                                        suffix=".tmp")
-    except OSError as exc:
-        raise CheckpointError(_write_failure(path, exc)) from exc
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException as exc:
-        _remove_quietly(temp)
-        if isinstance(exc, OSError):
-            raise CheckpointError(_write_failure(path, exc)) from exc
-        raise
-    _sync_folder(folder)
-
-
-def _mode_for(path: str) -> int:
-    """Keeps the permissions of the file being replaced; 0o644 for a new file."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
-def _write_failure(path, exc) -> str:
-    return (f"Could not write the checkpoint '{path}': {exc.strerror or exc}. Check that the "
-            "folder exists, that you may write there and that the disk has free space. "
-            "Any previous file under that name is unchanged.")
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-
-
-def _sync_folder(folder: str) -> None:
-    """Makes the rename itself durable where the platform allows (POSIX)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ----- reading --------------------------------------------------------------------------------
