@@ -133,7 +133,16 @@ def host_arrays(model, x, y, sample_weight):
     return xs, ys
 
 
+#: Larger magnitudes are refused: their squares (in a loss, a variance) overflow float32.
+MAX_ABS_VALUE = 1e18
+
+
 def check_finite(array, label: str) -> None:
+    """Refuses non-numeric, complex, NaN, infinite and float32-overflowing values."""
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise DataError(f"'{label}' holds complex numbers ({array.dtype}); the engine trains "
+                        "on real numbers. Pass the real part, the magnitude (np.abs) or both "
+                        "as separate features.")
     if not np.issubdtype(array.dtype, np.number) and array.dtype != np.bool_:
         raise DataError(f"'{label}' holds {array.dtype} values; numbers are needed. Convert "
                         "text columns to numbers (e.g. class indices) first.")
@@ -145,6 +154,18 @@ def check_finite(array, label: str) -> None:
             raise DataError(f"'{label}' contains NaN or infinite values (first at sample "
                             f"{int(first[0])}, position {tuple(int(i) for i in first[1:])}). "
                             "Remove those samples or fill the missing values before training.")
+    if array.size and np.issubdtype(array.dtype, np.number):
+        largest = _abs_max(array)
+        if largest > MAX_ABS_VALUE:
+            raise DataError(f"'{label}' holds values as large as {largest:.3g}; float32 "
+                            f"training overflows beyond about {MAX_ABS_VALUE:.0e}. Scale the "
+                            "data first (e.g. a Standardize or MinMax step, or divide by a "
+                            "constant).")
+
+
+def _abs_max(array) -> float:
+    """max |array| without a temporary of the array's size."""
+    return max(abs(float(array.max())), abs(float(array.min())))
 
 
 def split_validation(xs, ys, weights, fraction: float):
@@ -164,11 +185,41 @@ def split_validation(xs, ys, weights, fraction: float):
 
 
 def class_weights_to_sample_weights(y, class_weight: dict):
-    """Per-sample weights from a {class: weight} dict (sparse or one-hot targets)."""
+    """Per-sample weights from a {class: weight} dict (sparse or one-hot targets).
+
+    Raises:
+        DataError: for a weight that is negative or not a finite number, or a class that is
+            not among the labels (Keras refuses those too; ignoring them would hide a typo).
+    """
     y = backend.to_numpy(y)
-    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    one_hot = y.ndim > 1 and y.shape[-1] > 1
+    labels = y.argmax(axis=-1) if one_hot else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype(np.int64)
+    known = range(y.shape[-1]) if one_hot else sorted(set(labels.tolist()))
     weights = np.ones(len(labels), dtype=np.float32)
     for cls, w in class_weight.items():
-        weights[labels == int(cls)] = float(w)
+        weights[labels == _class_key(cls, known)] = _class_weight_value(cls, w)
     return weights
+
+
+def _class_key(cls, known) -> int:
+    if isinstance(cls, (bool, np.bool_)) or not isinstance(cls, (int, np.integer)) or \
+            int(cls) not in known:
+        shown = list(known) if len(known) <= 20 else f"{list(known)[:20]}..."
+        raise DataError(f"`class_weight` has the key {cls!r}, which is not a class in the "
+                        f"labels. Expected integer class indices from {shown}. Remove it, or "
+                        "check the labels.")
+    return int(cls)
+
+
+def _class_weight_value(cls, w) -> float:
+    try:
+        value = float(w)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(w, bool) or not math.isfinite(value) or value < 0:
+        why = (" A negative weight would reward the model for getting that class wrong."
+               if value < 0 else "")
+        raise DataError(f"`class_weight` for class {cls!r} must be a finite number >= 0. "
+                        f"Received: {w!r}.{why}")
+    return value
