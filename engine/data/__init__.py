@@ -7,9 +7,11 @@
     ds = Dataset.from_tensor_slices((pipeline.transform(x_tr), y_tr)).shuffle(1000).batch(32)
 
 Every loader checks what it reads and raises `DataError` naming the file, line or image,
-column and value, with a fix; nothing half-loaded is returned.
+column and value, with a fix; nothing half-loaded is returned. Files declaring more data
+than `engine.data.limits.MAX_BYTES` (4 GiB by default) are refused before loading.
 """
 
+from . import limits
 from .arrays import from_numpy
 from .dataset import Dataset
 from .idx import from_idx, parse_idx
@@ -21,4 +23,5 @@ from .steps import OPS
 from .tabular import from_csv
 
 __all__ = ["Dataset", "LoadedData", "OPS", "OP_NAMES", "Pipeline", "from_csv",
-           "from_idx", "from_image_folder", "from_numpy", "parse_idx", "train_val_test_split"]
+           "from_idx", "from_image_folder", "from_numpy", "limits", "parse_idx",
+           "train_val_test_split"]

@@ -9,6 +9,8 @@ import itertools
 
 import numpy as np
 
+from ..errors import DataError
+
 DELIMITERS = (",", ";", "\t", "|")
 CHUNK_LINES = 65536
 
@@ -54,14 +56,48 @@ def unquoted(raw, start):
     return rows, kept + start
 
 
-def parsed(raw, start, delimiter):
+def parsed(raw, start, delimiter, name):
     """Rows of a chunk parsed by the `csv` module (quotes, delimiters and line breaks
     inside quoted fields) and the line number each row starts on."""
     reader = csv.reader(raw, delimiter=delimiter)
     rows, lines, before = [], [], 0
-    for row in reader:
-        if len(row) > 1 or (row and row[0].strip()):  # skip blank lines
-            rows.append(row)
-            lines.append(start + before)
-        before = reader.line_num
+    try:
+        for row in reader:
+            if len(row) > 1 or (row and row[0].strip()):  # skip blank lines
+                rows.append(row)
+                lines.append(start + before)
+            before = reader.line_num
+    except csv.Error as exc:
+        raise csv_error(exc, name, start + max(reader.line_num - 1, 0)) from None
     return rows, lines
+
+
+def split(rows, lines, delimiter, name):
+    """Unquoted lines split into cells by the `csv` module."""
+    reader = csv.reader(rows, delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise csv_error(exc, name, lines[max(reader.line_num - 1, 0)]) from None
+
+
+def csv_error(exc, name, line) -> DataError:
+    """The `DataError` for what the `csv` module refuses, at `line`."""
+    if "field limit" in str(exc):
+        return DataError(
+            f"{name} line {line}: a value is longer than {csv.field_size_limit():,} "
+            "characters. An unclosed quote (\") often makes one value run on over many "
+            "lines. Fix: close the quote, or remove the line.")
+    return DataError(f"{name} line {line} cannot be read as CSV ({exc}). Fix: correct the "
+                     "line, or remove it.")
+
+
+def long_cell(rows, limit):
+    """`(row, column)` of the first cell longer than `limit` characters, or `None`."""
+    if max(map(len, itertools.chain.from_iterable(rows)), default=0) <= limit:
+        return None
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if len(cell) > limit:
+                return i, j
+    return None

@@ -1,13 +1,22 @@
 """`from_image_folder`: one subfolder per class, as `keras.utils.image_dataset_from_directory`."""
 
+import struct
+import zlib
+from math import prod
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError, SpecError, describe_choices
+from . import limits
 from .loaded import LoadedData
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
+#: The formats Pillow may read (told by content, as Keras does); no other decoder is tried.
+FORMATS = ("PNG", "JPEG", "BMP")
+#: What Pillow's decoders raise for damaged files.
+_DAMAGED = (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error, IndexError,
+            TypeError, KeyError, ZeroDivisionError, OverflowError)
 COLOR_MODES = {"rgb": ("RGB", 3), "grayscale": ("L", 1), "rgba": ("RGBA", 4)}
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos")
 DTYPES = ("float32", "uint8")
@@ -42,8 +51,11 @@ def from_image_folder(path, image_size=(256, 256), color_mode="rgb", interpolati
     """
     root = Path(path)
     size = _check_args(image_size, color_mode, interpolation, dtype)
-    names = _class_folders(root, class_names)
+    names = _class_folders(root, _check_class_names(class_names))
     files, labels = _image_files(root, names)
+    if size is not None:
+        _check_total(root, len(files), (*size, COLOR_MODES[color_mode][1]), dtype,
+                     "pass a smaller image_size")
     x = _read_images(root, files, size, COLOR_MODES[color_mode], interpolation, dtype)
     return LoadedData(x, np.asarray(labels, dtype=np.int64), class_names=tuple(names),
                       task="classification", source=str(root))
@@ -66,6 +78,32 @@ def _check_args(image_size, color_mode, interpolation, dtype):
         raise SpecError("`image_size` must be (height, width) with two positive integers, or "
                         f"None. Received: {image_size!r}")
     return tuple(image_size)
+
+
+def _check_class_names(class_names):
+    if class_names is None:
+        return None
+    if (not isinstance(class_names, (list, tuple))
+            or not all(isinstance(n, str) for n in class_names)):
+        raise SpecError("`class_names` must be a list of subfolder names (strings), e.g. "
+                        f"['cats', 'dogs'], or None. Received: {class_names!r}")
+    seen = set()
+    for name in class_names:
+        if name in seen:
+            raise SpecError(f"`class_names` lists {name!r} twice, which would load its images "
+                            f"twice under two labels. Received: {list(class_names)!r}. Fix: "
+                            "name each class folder once.")
+        seen.add(name)
+    return list(class_names)
+
+
+def _check_total(root, count, shape, dtype, fix):
+    """Refuses `count` images of `shape` when they would exceed `limits.MAX_BYTES`."""
+    nbytes = count * prod(shape) * np.dtype(dtype).itemsize
+    if dtype != "uint8":
+        fix += " or dtype='uint8' (4x less memory)"
+    limits.check_size(nbytes, f"{root}: {count} images of {shape[0]}x{shape[1]} pixels x "
+                      f"{shape[2]} channels as {dtype}", fix)
 
 
 def _class_folders(root: Path, class_names):
@@ -106,7 +144,8 @@ def _read_images(root, files, size, mode, interpolation, dtype):
     x = None
     first = None
     for i, file in enumerate(files):
-        pixels = _read_one(root, file, size, mode, interpolation)
+        stored = None if x is not None or size is not None else (len(files), dtype)
+        pixels = _read_one(root, file, size, mode, interpolation, stored)
         if x is None:
             first = file
             x = np.empty((len(files), *pixels.shape), dtype=dtype)
@@ -120,19 +159,31 @@ def _read_images(root, files, size, mode, interpolation, dtype):
     return x
 
 
-def _read_one(root, file, size, mode, interpolation):
+def _read_one(root, file, size, mode, interpolation, stored=None):
+    """One image's pixels `(height, width, channels)`; with `stored=(count, dtype)` the
+    image's stored size is checked against `limits.MAX_BYTES` for `count` such images."""
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - only image folders need it
 
     filters = {"bilinear": Image.Resampling.BILINEAR, "nearest": Image.Resampling.NEAREST,
                "bicubic": Image.Resampling.BICUBIC, "area": Image.Resampling.BOX,
                "lanczos": Image.Resampling.LANCZOS}
     try:
-        with Image.open(file) as image:
+        with Image.open(file, formats=FORMATS) as image:
+            if stored is not None:
+                width, height = image.size
+                _check_total(root, stored[0], (height, width, mode[1]), stored[1],
+                             f"pass image_size to resize the images ({file.name} is "
+                             f"{height}x{width})")
             image = image.convert(mode[0])
             if size is not None and image.size != (size[1], size[0]):
                 image = image.resize((size[1], size[0]), filters[interpolation])
             pixels = np.asarray(image)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise DataError(f"{file.relative_to(root)} cannot be read as an image ({exc}). Fix: "
-                        "replace or remove the file.") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError) + _DAMAGED as exc:
+        raise DataError(f"{file.relative_to(root)} cannot be read as an image "
+                        f"({str(exc).strip() or type(exc).__name__}). The file is damaged or "
+                        "is not a PNG, JPEG or BMP image. Fix: replace or remove the file.") \
+            from None
+    except MemoryError:
+        raise DataError(f"{file.relative_to(root)} does not fit in this computer's memory. "
+                        "Fix: remove it, or pass a smaller image_size.") from None
     return pixels.reshape(pixels.shape[0], pixels.shape[1], mode[1])

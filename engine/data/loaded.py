@@ -150,3 +150,15 @@ def first_non_finite(array: np.ndarray):
     if not bad.any():
         return None
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), array.shape))
+
+
+def check_real(data, owner):
+    """Refuses complex, text and other data that is not real numbers (instead of casting)."""
+    kind = data.dtype.kind
+    if kind == "c":
+        raise DataError(f"{owner} received complex numbers ({data.dtype}); casting them to "
+                        "real numbers would silently drop the imaginary parts. Fix: pass "
+                        "np.real(x), np.abs(x), or both as separate features.")
+    if kind not in "biuf":
+        raise DataError(f"{owner} needs numbers, but received data of dtype {data.dtype}. "
+                        "Fix: convert it, e.g. x.astype('float32').")

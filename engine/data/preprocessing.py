@@ -96,11 +96,7 @@ class Pipeline:
             raise SpecError(f"Pipeline version {config.get('version')!r} is not supported; "
                             f"this LayerCraft reads version {VERSION}.")
         pipeline = cls(config.get("steps", []))
-        states = config.get("state") or [None] * len(pipeline._steps)
-        if len(states) != len(pipeline._steps):
-            raise SpecError(f"The pipeline has {len(pipeline._steps)} steps but {len(states)} "
-                            "saved states.")
-        for step, state in zip(pipeline._steps, states):
+        for step, state in zip(pipeline._steps, _states(config, len(pipeline._steps))):
             if state is not None:
                 step.set_state(state)
         return pipeline
@@ -128,12 +124,12 @@ def _make_step(step, index):
         raise SpecError(f"Pipeline step {index} must be a dict with an 'op' key, e.g. "
                         f"{{'op': 'scale', 'factor': 0.00392}}. Received: {step!r}")
     op = step["op"]
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:
         raise SpecError(f"Pipeline step {index}: unknown op {op!r}. Expected one of: "
                         f"{describe_choices(OPS)}.")
     cls = OPS[op]
     known = {p.name: p for p in cls.PARAMS}
-    unknown = sorted(set(step) - set(known) - {"op"})
+    unknown = sorted((key for key in step if key != "op" and key not in known), key=repr)
     if unknown:
         raise SpecError(f"Pipeline step {index} ({op}): unknown argument {unknown[0]!r}. "
                         f"Its arguments are: {describe_choices(known) or 'none'}.")
@@ -141,6 +137,18 @@ def _make_step(step, index):
     values = {name: validate_param(p, step.get(name, p.default), owner)
               for name, p in known.items()}
     return cls(owner=owner, **values)
+
+
+def _states(config, count):
+    states = config.get("state")
+    if states is None:
+        return [None] * count
+    if not isinstance(states, list):
+        raise SpecError("The pipeline's saved `state` must be a list with one entry per step "
+                        f"(or None). Received: {str(states)[:80]!r}")
+    if len(states) != count:
+        raise SpecError(f"The pipeline has {count} steps but {len(states)} saved states.")
+    return states
 
 
 #: The op names a step dict may use, in the order the GUI lists them.

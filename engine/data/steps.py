@@ -13,6 +13,8 @@ import numpy as np
 from .. import backend
 from ..errors import DataError, ShapeError, SpecError
 from ..params import FLOAT, INT, INTS, Param, to_json_value
+from .limits import check_size
+from .loaded import check_real
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): the floor of a standard deviation or range
 
@@ -60,8 +62,9 @@ class Step(abc.ABC):
                             "pipeline.fit(x_train) before transform().")
 
 
-def _as_float(x):
+def _as_float(x, owner):
     """Float data in its own precision; integers (e.g. uint8 pixels) become float32."""
+    check_real(x, owner)
     return x if x.dtype.kind == "f" else x.astype(backend.FLOATX)
 
 
@@ -72,7 +75,7 @@ class Scale(Step):
               Param("offset", FLOAT, 0.0, help="Added after scaling."))
 
     def transform(self, x):
-        return _as_float(x) * self.factor + self.offset
+        return _as_float(x, self.owner) * self.factor + self.offset
 
 
 class _Statistics(Step):
@@ -98,6 +101,7 @@ class _Statistics(Step):
         return None if self.axis is None or ndim < 2 else self.axis % ndim
 
     def fit(self, x):
+        check_real(x, self.owner)
         xp = backend.get_array_module(x)
         if self.axis is not None and x.ndim > 1 and (
                 not -x.ndim <= self.axis < x.ndim or self.axis % x.ndim == 0):
@@ -121,7 +125,7 @@ class _Statistics(Step):
                 raise DataError(f"{self.owner} was fitted on data with {value.size} values "
                                 f"along axis {self.axis}, but received shape {tuple(x.shape)}.")
             shape[keep] = value.size
-        dtype = _as_float(x[:0]).dtype
+        dtype = _as_float(x[:0], self.owner).dtype
         return backend.to_device(value.reshape(shape), backend.device_of(x), dtype=dtype)
 
     def get_state(self):
@@ -131,12 +135,21 @@ class _Statistics(Step):
 
     def set_state(self, state):
         try:
-            self.ndim = int(state["ndim"])
-            self.stats = {k: np.asarray(state[k], dtype=np.float64).reshape(-1)
-                          for k in self.STATE_KEYS}
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SpecError(f"{self.owner}: the saved statistics are incomplete ({exc}).") \
+            ndim = state["ndim"]
+            stats = {k: np.asarray(state[k], dtype=np.float64).reshape(-1)
+                     for k in self.STATE_KEYS}
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError) as exc:
+            raise SpecError(f"{self.owner}: the saved statistics are incomplete ({exc}). "
+                            f"Expected a dict with 'ndim' and lists {list(self.STATE_KEYS)}.") \
                 from None
+        sizes = {v.size for v in stats.values()}
+        if (isinstance(ndim, bool) or not isinstance(ndim, int) or not 1 <= ndim <= 32
+                or len(sizes) != 1 or 0 in sizes
+                or not all(np.isfinite(v).all() for v in stats.values())):
+            raise SpecError(f"{self.owner}: the saved statistics are damaged: expected 'ndim' "
+                            "from 1 to 32 and finite lists of one length for "
+                            f"{list(self.STATE_KEYS)}. Received: {str(state)[:120]}")
+        self.ndim, self.stats = ndim, stats
 
 
 class Standardize(_Statistics):
@@ -153,7 +166,7 @@ class Standardize(_Statistics):
         # (x - mean) / max(std, epsilon), as Keras's Normalization layer
         mean, std = self._broadcast(x, "mean"), self._broadcast(x, "std")
         xp = backend.get_array_module(x)
-        return (_as_float(x) - mean) / xp.maximum(std, EPSILON)
+        return (_as_float(x, self.owner) - mean) / xp.maximum(std, EPSILON)
 
 
 class MinMax(_Statistics):
@@ -167,7 +180,7 @@ class MinMax(_Statistics):
     def transform(self, x):
         low, high = self._broadcast(x, "min"), self._broadcast(x, "max")
         xp = backend.get_array_module(x)
-        return (_as_float(x) - low) / xp.maximum(high - low, EPSILON)
+        return (_as_float(x, self.owner) - low) / xp.maximum(high - low, EPSILON)
 
 
 class OneHot(Step):
@@ -200,9 +213,15 @@ class OneHot(Step):
             raise DataError(f"{self.owner}: label {int(labels[i])} (sample {i}) is not a class "
                             f"index from 0 to {k - 1}. Fix: set num_classes to at least "
                             f"{int(labels.max()) + 1}, or map the labels to 0..{k - 1}.")
-        return xp.eye(k, dtype=backend.FLOATX)[labels]
+        check_size(len(labels) * k * np.dtype(backend.FLOATX).itemsize,
+                   f"{self.owner}: {len(labels)} one-hot rows of {k} classes",
+                   "lower num_classes")
+        out = xp.zeros((len(labels), k), dtype=backend.FLOATX)
+        out[xp.arange(len(labels)), labels] = 1
+        return out
 
     def _indices(self, y):
+        check_real(y, self.owner)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:
@@ -221,7 +240,11 @@ class OneHot(Step):
         return None if self.learned is None else {"num_classes": self.learned}
 
     def set_state(self, state):
-        self.learned = int(state["num_classes"])
+        learned = state.get("num_classes") if isinstance(state, dict) else None
+        if isinstance(learned, bool) or not isinstance(learned, int) or learned < 2:
+            raise SpecError(f"{self.owner}: the saved state must be {{'num_classes': n}} with "
+                            f"an integer n >= 2. Received: {str(state)[:80]}")
+        self.learned = learned
 
 
 class Reshape(Step):

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError, SpecError, describe_choices
-from .csv_lines import chunks, first_line, parsed, sniff, unquoted
+from . import limits
+from .csv_lines import chunks, csv_error, first_line, long_cell, parsed, sniff, split, unquoted
 from .loaded import LoadedData, check_task, encode_labels
 
 MISSING_MODES = ("error", "drop", "mean")
@@ -52,9 +53,12 @@ def from_csv(path, label=None, features=None, delimiter=None, header=True, missi
         raise SpecError(f"`missing` must be one of {describe_choices(MISSING_MODES)}. "
                         f"Received: {missing!r}")
     check_task(task)
-    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
-        raise SpecError(f"`delimiter` must be one character or None. Received: {delimiter!r}")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1
+                                  or delimiter in '"\r\n'):
+        raise SpecError("`delimiter` must be one character other than a quote or a line "
+                        f"break, or None. Received: {delimiter!r}")
     try:
+        limits.check_size(path.stat().st_size, path.name)
         with open(path, newline="", encoding="utf-8-sig") as f:
             table = _CsvReader(path, f, label, features, delimiter, header, missing,
                                task).read()
@@ -78,7 +82,10 @@ class _CsvReader:
             raise DataError(f"{self.name} is empty. Fix: choose a file with a header line "
                             "and at least one row of data.")
         self.delimiter = delimiter or sniff(first)
-        cells = next(csv.reader([first], delimiter=self.delimiter))
+        try:
+            cells = next(csv.reader([first], delimiter=self.delimiter))
+        except csv.Error as exc:
+            raise csv_error(exc, self.name, self.line_no) from None
         self.columns = _column_names(cells, header, self.name)
         self.pending = [] if header else [first]
         if header:
@@ -108,8 +115,8 @@ class _CsvReader:
             self._check_widths([line.count(self.delimiter) + 1 for line in rows], lines)
             values, labels = self._fast(rows)
         if values is None:
-            rows, lines = parsed(raw, start, self.delimiter) if rows is None else (
-                list(csv.reader(rows, delimiter=self.delimiter)), lines)
+            rows, lines = parsed(raw, start, self.delimiter, self.name) if rows is None else (
+                split(rows, lines, self.delimiter, self.name), lines)
             self._check_widths([len(r) for r in rows], lines)
             values, labels = self._slow(rows, lines)
         self._keep(values, labels, lines)
@@ -125,6 +132,10 @@ class _CsvReader:
 
     def _fast(self, rows):
         """NumPy's C parser; `(None, None)` sends the chunk to the cell-by-cell path."""
+        if self.label is not None and max(map(len, rows)) > limits.MAX_CELL_CHARS:
+            cells = [line.split(self.delimiter)[self.label] for line in rows]
+            if max(map(len, cells)) > limits.MAX_CELL_CHARS:
+                return None, None  # the cell-by-cell path names the long label
         try:
             values = np.loadtxt(rows, delimiter=self.delimiter, usecols=self.features,
                                 dtype=np.float64, comments=None, ndmin=2)
@@ -137,11 +148,11 @@ class _CsvReader:
         return values, labels
 
     def _slow(self, rows, lines):
-        cells = np.array(rows, dtype=str).reshape(len(rows), len(self.columns))
+        self._check_lengths(rows, lines)
         values = np.full((len(rows), len(self.features)), np.nan)
         first_bad = None
         for j, col in enumerate(self.features):
-            text = np.char.strip(cells[:, col])
+            text = np.char.strip(np.array([row[col] for row in rows], dtype=str))
             present = ~np.isin(np.char.lower(text), MISSING_TOKENS)
             try:
                 values[present, j] = text[present].astype(np.float64)
@@ -153,8 +164,20 @@ class _CsvReader:
             i, col, value = first_bad
             raise DataError(f"{self.name} line {lines[i]}, column {self.columns[col]!r}: "
                             f"{value!r} is not a number. Fix: {self._number_fix(value)}")
-        labels = None if self.label is None else cells[:, self.label]
+        labels = None if self.label is None else np.array(
+            [row[self.label] for row in rows], dtype=str)
         return values, labels
+
+    def _check_lengths(self, rows, lines):
+        found = long_cell(rows, limits.MAX_CELL_CHARS)
+        if found is not None:
+            i, j = found
+            raise DataError(
+                f"{self.name} line {lines[i]}, column {self.columns[j]!r}: the value is "
+                f"{len(rows[i][j]):,} characters long; LayerCraft reads values (numbers and "
+                f"class names) of up to {limits.MAX_CELL_CHARS:,} characters "
+                "(engine.data.limits.MAX_CELL_CHARS). An unclosed quote (\") often makes "
+                "one value run on over many lines. Fix: close the quote, or shorten the value.")
 
     def _number_fix(self, value: str) -> str:
         if "," in value and self.delimiter != ",":
@@ -205,12 +228,12 @@ class _CsvReader:
                             "of data below the header.")
         if self.missing == "mean":
             x = _fill_means(x, [self.columns[i] for i in self.features], self.name)
+        if self.label is not None:
+            width = max(labels.dtype.itemsize for labels in self.labels)
+            limits.check_size(len(x) * width, f"{self.name}, the labels in column "
+                       f"{self.columns[self.label]!r}")
         y_raw = None if self.label is None else np.concatenate(self.labels)
         return x, y_raw, np.concatenate(self.lines)
-
-
-
-
 
 
 def _column_names(cells, header, file_name):
@@ -250,12 +273,6 @@ def _column_index(columns, key, file_name, argument):
     raise DataError(f"{file_name} has no column {key!r} (asked for by `{argument}`). Its "
                     f"columns are: {describe_choices(columns)}. Fix: pass one of these names "
                     f"or a position from 0 to {len(columns) - 1}.")
-
-
-
-
-
-
 
 
 def _first_unparsable(text, present):
