@@ -163,26 +163,40 @@ class ChoiceField(Field):
 
 
 class TupleField(Field):
-    """A fixed-length tuple of ints (kernel sizes, strides): one spin box per entry."""
+    """A fixed-length tuple of ints (kernel sizes, strides): one spin box per entry.
+
+    An optional tuple (pooling strides, whose None means "the pool size") shows "None" one
+    step below each spin box's minimum; any entry set to None makes the whole value None.
+    """
 
     def __init__(self, param, parent=None):
         super().__init__(param, parent)
         self.spins = []
         low = -BIG if param.minimum is None else int(param.minimum)
+        low = min(low, -1) if param.allow_negative_one else low
         for _ in range(param.length):
             spin = QSpinBox()
             spin.setKeyboardTracking(False)
-            spin.setRange(min(low, -1) if param.allow_negative_one else low,
+            if param.optional:
+                spin.setSpecialValueText(NONE_TEXT)
+            spin.setRange(low - 1 if param.optional else low,
                           BIG if param.maximum is None else int(param.maximum))
             spin.valueChanged.connect(self._emit)
             self.spins.append(spin)
             self.row.addWidget(spin)
 
     def value(self):
-        return [s.value() for s in self.spins]
+        values = [s.value() for s in self.spins]
+        if self.param.optional and any(v == s.minimum() for v, s in zip(values, self.spins)):
+            return None
+        return values
 
     def set_value(self, value):
-        values = list(value) if isinstance(value, (list, tuple)) else [value] * len(self.spins)
+        if value is None:
+            values = [spin.minimum() for spin in self.spins]
+        else:
+            values = list(value) if isinstance(value, (list, tuple)) else [value] * len(
+                self.spins)
         for spin, v in zip(self.spins, values):
             with QSignalBlocker(spin):
                 spin.setValue(int(v))
