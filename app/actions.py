@@ -6,49 +6,69 @@ from PySide6.QtWidgets import QToolButton
 
 from . import examples, theme
 
-# name: (text, shortcut, icon, status tip)
+S = QKeySequence.StandardKey
+
+# name: (text, shortcuts, icon, status tip). Shortcuts are standard keys (every binding the
+# platform has for them) and key strings ("Ctrl" is Cmd on macOS), merged without duplicates.
 ACTIONS = {
-    "new": ("&New", QKeySequence.New, "new", "Start an empty project"),
-    "open": ("&Open…", QKeySequence.Open, "open", "Open a project file"),
-    "save": ("&Save", QKeySequence.Save, "save", "Save the project"),
-    "save_as": ("Save &As…", QKeySequence.SaveAs, None, "Save the project under a new name"),
-    "export_spec": ("&Export Model Spec (JSON)…", None, "export",
+    "new": ("&New", (S.New,), "new", "Start an empty project"),
+    "open": ("&Open…", (S.Open,), "open", "Open a project file"),
+    "save": ("&Save", (S.Save,), "save", "Save the project"),
+    "save_as": ("Save &As…", (S.SaveAs, "Ctrl+Shift+S"), None,
+                "Save the project under a new name"),
+    "export_spec": ("&Export Model Spec (JSON)…", (), "export",
                     "Write the model spec that engine.Model.from_spec() reads"),
-    "quit": ("&Quit", QKeySequence.Quit, None, "Close LayerCraft"),
-    "undo": ("&Undo", QKeySequence.Undo, "undo", "Undo the last edit"),
-    "redo": ("&Redo", QKeySequence("Ctrl+Shift+Z"), "redo", "Redo the last undone edit"),
-    "cut": ("Cu&t", QKeySequence.Cut, "cut", "Cut the selected blocks"),
-    "copy": ("&Copy", QKeySequence.Copy, "copy", "Copy the selected blocks"),
-    "paste": ("&Paste", QKeySequence.Paste, "paste", "Paste blocks (with new names)"),
-    "delete": ("&Delete", QKeySequence.Delete, "delete", "Delete the selected blocks and edges"),
-    "select_all": ("Select &All", QKeySequence.SelectAll, None, "Select every block"),
-    "zoom_in": ("Zoom &In", QKeySequence.ZoomIn, "zoom-in", "Zoom in"),
-    "zoom_out": ("Zoom &Out", QKeySequence.ZoomOut, "zoom-out", "Zoom out"),
-    "zoom_fit": ("&Fit to View", QKeySequence("Ctrl+0"), "zoom-fit", "Show the whole model"),
-    "auto_layout": ("Auto-&Layout", QKeySequence("Ctrl+L"), "layout",
+    "quit": ("&Quit", (S.Quit, "Ctrl+Q"), None, "Close LayerCraft"),
+    "undo": ("&Undo", (S.Undo, "Ctrl+Z"), "undo", "Undo the last edit"),
+    "redo": ("&Redo", (S.Redo, "Ctrl+Shift+Z", "Ctrl+Y"), "redo", "Redo the last undone edit"),
+    "cut": ("Cu&t", (S.Cut,), "cut", "Cut the selected blocks"),
+    "copy": ("&Copy", (S.Copy,), "copy", "Copy the selected blocks"),
+    "paste": ("&Paste", (S.Paste,), "paste", "Paste blocks (with new names)"),
+    "delete": ("&Delete", (S.Delete, "Backspace"), "delete",
+               "Delete the selected blocks and edges"),
+    "select_all": ("Select &All", (S.SelectAll,), None, "Select every block"),
+    "zoom_in": ("Zoom &In", (S.ZoomIn, "Ctrl+="), "zoom-in", "Zoom in"),
+    "zoom_out": ("Zoom &Out", (S.ZoomOut,), "zoom-out", "Zoom out"),
+    "zoom_fit": ("&Fit to View", ("Ctrl+0",), "zoom-fit", "Show the whole model"),
+    "auto_layout": ("Auto-&Layout", ("Ctrl+L",), "layout",
                     "Arrange the blocks top to bottom"),
-    "compile": ("&Compile…", QKeySequence("Ctrl+Shift+C"), "compile",
+    "compile": ("&Compile…", ("Ctrl+Shift+C",), "compile",
                 "Choose optimizer, loss, metrics and device"),
-    "about": ("&About LayerCraft", None, None, "About LayerCraft"),
+    "about": ("&About LayerCraft", (), None, "About LayerCraft"),
 }
+
+
+def platform_bindings(key: QKeySequence.StandardKey) -> list[QKeySequence]:
+    """Every binding this platform's keyboard scheme has for a standard key."""
+    return QKeySequence.keyBindings(key)
+
+
+def shortcut_list(entries) -> list[QKeySequence]:
+    """Standard keys and key strings as one list without duplicates (a key bound twice to
+    one action is an "ambiguous shortcut" to Qt, and then does nothing)."""
+    sequences, seen = [], set()
+    for entry in entries:
+        found = platform_bindings(entry) if isinstance(entry, S) else [QKeySequence(entry)]
+        for sequence in found:
+            text = sequence.toString(QKeySequence.PortableText)
+            if text and text not in seen:
+                seen.add(text)
+                sequences.append(sequence)
+    return sequences
 
 
 def create_actions(window) -> dict[str, QAction]:
     actions = {}
-    for name, (text, shortcut, icon, tip) in ACTIONS.items():
+    for name, (text, shortcuts, icon, tip) in ACTIONS.items():
         action = QAction(text, window)
         action.setObjectName(f"action_{name}")
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+        action.setShortcuts(shortcut_list(shortcuts))
         if icon:
             action.setIcon(theme.icon_for_action(icon))
         action.setStatusTip(tip)
         action.setToolTip(f"{tip} ({action.shortcut().toString(QKeySequence.NativeText)})"
-                          if shortcut is not None else tip)
+                          if shortcuts else tip)
         actions[name] = action
-    actions["redo"].setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
-    actions["delete"].setShortcuts([QKeySequence.Delete, QKeySequence(Qt.Key_Backspace)])
-    actions["zoom_in"].setShortcuts([QKeySequence.ZoomIn, QKeySequence("Ctrl+=")])
     for name in ("cut", "copy", "paste", "delete", "select_all"):
         actions[name].setShortcutContext(Qt.WidgetWithChildrenShortcut)
     return actions
