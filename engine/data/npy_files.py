@@ -88,8 +88,21 @@ class NumpyFile:
         return f"{self.name}[{key!r}]"
 
     def header(self, key) -> Header:
+        """The array's declared shape and type; refuses arrays the file cannot hold."""
         with self._open(key) as f:
-            return self._header(f, key)
+            header = self._header(f, key)
+            available = self._size(key) - f.tell()
+        if header.nbytes > available:
+            raise DataError(
+                f"{self.where(key)} declares shape {header.shape} of {header.dtype} "
+                f"({header.nbytes:,} bytes), but only {max(available, 0):,} bytes follow its "
+                "header. The file is truncated or damaged. Fix: save the array again.")
+        return header
+
+    def _size(self, key) -> int:
+        if self.is_npz:
+            return self.zip.getinfo(self.members[key]).file_size
+        return self.path.stat().st_size
 
     def read(self, key) -> np.ndarray:
         """The array's data; call only after checking `header(key)`."""
