@@ -16,6 +16,7 @@ from engine import registry
 from engine.summary import human_size
 
 from . import compile_checks, model_stats
+from .compile_schema import metric_names
 from .param_form import ParamForm
 
 CONSTANT = "Constant"
@@ -150,7 +151,7 @@ class CompileDialog(QDialog):
         self._on_optimizer_changed()
         loss_name, _ = compile_checks.loss_name(spec.get("loss"))
         self._select(self.loss_combo, loss_name)
-        chosen = set(spec.get("metrics") or [])
+        chosen = set(metric_names(spec.get("metrics")))
         for i in range(self.metrics_list.count()):
             item = self.metrics_list.item(i)
             item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in chosen else Qt.Unchecked)

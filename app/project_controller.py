@@ -15,6 +15,7 @@ from . import examples, messages, project_io, settings
 from .autosave import Autosaver, find_recoveries, read_recovery
 
 FILTER = "LayerCraft projects (*.lcproj)"
+SHOWN_REPAIRS = 8  # lines in the message; the details list them all
 
 
 class ProjectController(QObject):
@@ -78,7 +79,23 @@ class ProjectController(QObject):
             self.settings.add_recent(path)
             self.settings.set_last_dir(path)
             self.recent_changed.emit()
+        if project.warnings:
+            self.document._set_extra_dirty()  # what is shown differs from the file
+            self._show_repairs(os.path.basename(path), project.warnings)
         return True
+
+    def _show_repairs(self, name: str, warnings: list[str]) -> None:
+        """Tells what the schema check reset or clamped; the project is open already."""
+        if not warnings:
+            return
+        lines = [f"• {w}" for w in warnings[:SHOWN_REPAIRS]]
+        if len(warnings) > SHOWN_REPAIRS:
+            lines.append(f"… and {len(warnings) - SHOWN_REPAIRS} more (Show Details…).")
+        text = (f"'{name}' opened, but {len(warnings)} setting(s) could not be used as "
+                "saved and were reset. Save the project to keep the corrected values.\n\n"
+                + "\n".join(lines))
+        messages.show_error(self.widget, text, "\n".join(warnings), "Project settings reset")
+        messages.notify(f"'{name}' opened with {len(warnings)} setting(s) reset")
 
     def open_example(self, stem: str) -> bool:
         """Opens a bundled example as a new, unsaved project (the original stays intact)."""
@@ -142,6 +159,7 @@ class ProjectController(QObject):
             messages.show_error(self.widget, f"The recovery file cannot be read: {exc}")
             return False
         project_io.into_document(self.document, project)
+        self._show_repairs("the recovery file", project.warnings)
         self._set_identity(original, (os.path.splitext(os.path.basename(original))[0]
                                       if original else "Recovered"))
         self.document._set_extra_dirty()  # restored work is not saved yet

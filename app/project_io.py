@@ -1,26 +1,28 @@
 """The `.lcproj` project file: model spec + layout + compile/data/training settings + runs.
 
 JSON, versioned. Older versions are migrated on read; a newer version is refused with a
-message. Saving is atomic (temporary file in the same folder, flush, fsync, `os.replace`), so
-a failed save never damages the last good file.
+message. `load` is the one entry that reads a file: it checks the model and every section
+against `project_schema` before anything is replaced, so a bad file either opens with
+warnings (`Project.warnings`) or raises `ProjectError`, never another exception. Saving is
+atomic (temporary file in the same folder, flush, fsync, `os.replace`), so a failed save
+never damages the last good file; see `atomic_file`.
 """
 
 from dataclasses import dataclass, field
 import json
-import math
 import os
-import tempfile
 
 from engine.errors import LayerCraftError
 from engine.graph import ModelGraph
 
+from .atomic_file import write_text_atomic
+from .project_schema import ProjectError, check_layer_classes, validate_sections
+
 FORMAT = "layercraft.project"
 VERSION = 1
 SUFFIX = ".lcproj"
-
-
-class ProjectError(LayerCraftError):
-    """A project file cannot be read or written; the message is for the user."""
+__all__ = ["FORMAT", "SUFFIX", "VERSION", "Project", "ProjectError", "from_json", "load",
+           "save", "write_json_atomic"]
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Project:
     data: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
     runs: list = field(default_factory=list)
+    #: What the schema check repaired, one line per field (not saved).
+    warnings: list = field(default_factory=list, compare=False)
 
     def to_json(self) -> dict:
         return {"format": FORMAT, "version": VERSION, "model": self.model,
@@ -78,27 +82,16 @@ def from_json(raw, source: str = "the project") -> Project:
 
 def _checked(raw: dict, source: str) -> Project:
     try:
-        ModelGraph.from_spec(raw.get("model")).analyze()  # problems are fine, crashes are not
+        graph = ModelGraph.from_spec(raw.get("model"))
+        graph.analyze()  # problems are fine (shown on their blocks), crashes are not
     except LayerCraftError as exc:
         raise ProjectError(f"{source} holds a model that cannot be read: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - a damaged file must open nothing, whatever it holds
         raise ProjectError(f"{source} holds a model that cannot be read ({type(exc).__name__}:"
                            f" {exc}). Nothing was opened.") from None
-    parts = {}
-    for key, kind in (("layout", dict), ("compile", dict), ("data", dict),
-                      ("training", dict), ("runs", list)):
-        value = raw.get(key, kind())
-        if not isinstance(value, kind):
-            raise ProjectError(f"{source}: field '{key}' must be a JSON {kind.__name__}; "
-                               f"found {type(value).__name__}.")
-        parts[key] = value
-    for name, pos in parts["layout"].items():
-        if not (isinstance(pos, list) and len(pos) == 2 and
-                all(isinstance(v, (int, float)) and not isinstance(v, bool) and
-                    math.isfinite(v) and abs(v) < 1e9 for v in pos)):
-            raise ProjectError(f"{source}: the position of '{name}' must be [x, y]; "
-                               f"found {pos!r}.")
-    return Project(model=raw["model"], **parts)
+    check_layer_classes(graph, source)
+    parts, warnings = validate_sections(raw, source)
+    return Project(model=raw["model"], warnings=warnings, **parts)
 
 
 def load(path) -> Project:
@@ -127,23 +120,13 @@ def save(path, project: Project) -> None:
 
 
 def write_json_atomic(path, data) -> None:
+    """Writes `data` as JSON; raises ProjectError when it cannot (the old file stays)."""
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    text = json.dumps(data, indent=1)
-    handle, temp = tempfile.mkstemp(prefix=".lcsave-", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException as exc:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise ProjectError(f"Cannot save {path}: {exc.strerror or exc}. The previous file "
-                               "is unchanged.") from None
-        raise
+        write_text_atomic(path, json.dumps(data, indent=1))
+    except OSError as exc:
+        raise ProjectError(f"Cannot save {path}: {exc.strerror or exc}. The previous file "
+                           "is unchanged.") from None
 
 
 def from_document(document) -> Project:

@@ -153,8 +153,7 @@ class DataPanel(QWidget):
         inputs = [n for n in self.document.graph.nodes.values() if n.class_name == "Input"]
         if len(inputs) != 1:
             return None, None
-        shape = inputs[0].config.get("shape")
-        return inputs[0].name, None if shape is None else tuple(shape)
+        return inputs[0].name, usable_shape(inputs[0].config.get("shape"))
 
     def output_shape(self):
         outputs = self.document.graph.outputs
@@ -278,8 +277,9 @@ class DataPanel(QWidget):
         if shape == sample:
             return None, None
         size = int(np.prod(sample))
+        expects = "has no valid shape" if shape is None else f"expects {_shape(shape)}"
         return (f"The data's samples have shape {_shape(sample)} ({size} values), but the "
-                f"model's Input '{name}' expects {_shape(shape)}. Set the Input shape, or add "
+                f"model's Input '{name}' {expects}. Set the Input shape, or add "
                 f"a Reshape/Flatten layer after it.", sample)
 
     def set_input_shape(self):
@@ -396,6 +396,16 @@ class DataPanel(QWidget):
     def closeEvent(self, event):
         self.shutdown()
         super().closeEvent(event)
+
+
+def usable_shape(shape) -> tuple | None:
+    """An Input's `shape` as a tuple of positive ints (or None per free axis); None when the
+    saved value is not a shape (the model's analysis shows that problem on the block)."""
+    if not isinstance(shape, (list, tuple)) or not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
+            for d in shape):
+        return None
+    return tuple(shape)
 
 
 def _shape(shape) -> str:

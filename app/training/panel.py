@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPus
     QScrollArea, QVBoxLayout, QWidget
 
 from .. import messages
+from ..compile_schema import metric_names
 from .job import TrainingJob, merged_settings
 from .settings_form import TrainingSettingsForm
 
@@ -137,8 +138,7 @@ class TrainingPanel(QWidget):
         self.document.set_project_field("training", self.form.values())
 
     def _refresh_monitors(self):
-        metrics = [m if isinstance(m, str) else m.get("class_name", "")
-                   for m in self.document.compile_spec.get("metrics") or []]
+        metrics = metric_names(self.document.compile_spec.get("metrics"))
         names = ["val_loss", "loss"] + [f"{p}{m}" for m in metrics for p in ("val_", "")]
         self.form.set_monitors(names)
 
