@@ -18,6 +18,7 @@ from math import prod
 import numpy as np
 
 from ..errors import DataError
+from .limits import check_size
 
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK"
@@ -162,6 +163,24 @@ class NumpyFile:
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+def read_arrays(path, keys=None) -> dict:
+    """Named arrays of a `.npz` (all of them, or `keys`), every header checked (no objects,
+    no more than the file holds, `limits.MAX_BYTES` in all) before any data is read."""
+    with NumpyFile(path) as arrays:
+        keys = arrays.keys if keys is None else list(keys)
+        missing = [key for key in keys if key not in arrays.keys]
+        if missing:
+            raise DataError(f"{arrays.name} lacks the array {missing[0]!r}; it holds "
+                            f"{arrays.keys}, and {keys} were expected.")
+        headers = {key: arrays.header(key) for key in keys}
+        for key, header in headers.items():
+            if header.dtype.hasobject:
+                raise DataError(f"{arrays.where(key)} holds Python objects, which LayerCraft "
+                                "never unpickles. Fix: save it as a numeric or text array.")
+        check_size(sum(h.nbytes for h in headers.values()), arrays.name)
+        return {key: arrays.read(key) for key in keys}
 
 
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,

@@ -1,11 +1,10 @@
 """The small real data sets shipped in `resources/datasets/` (see the README there)."""
 
-import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ..data.npy_files import read_arrays
 from ..errors import DataError
 from .catalog import CATALOG
 
@@ -13,12 +12,10 @@ NAMES = ("digits", "iris", "wine", "breast_cancer", "diabetes")
 
 
 def resources_dir() -> Path:
-    """The `resources/` folder: beside `engine/` in a checkout or an editable install, else
-    where a wheel installs it (`<prefix>/share/layercraft/resources`)."""
-    beside = Path(__file__).resolve().parents[2] / "resources"
-    if (beside / "datasets").is_dir():
-        return beside
-    return Path(sys.prefix) / "share" / "layercraft" / "resources"
+    """The `resources/` folder, installed as the package `layercraft_resources`."""
+    import layercraft_resources  # noqa: PLC0415 - data only; importing it runs nothing
+
+    return layercraft_resources.folder()
 
 
 def path_of(name: str) -> Path:
@@ -49,8 +46,7 @@ def _read(path: Path) -> dict:
                         "folder was not installed with it. Fix: reinstall LayerCraft, or run "
                         "resources/datasets/make_bundled.py in a checkout.")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"The bundled data file {path} is damaged ({exc}). Fix: reinstall "
+        return read_arrays(path)
+    except DataError as exc:
+        raise DataError(f"The bundled data file {path} is damaged: {exc} Fix: reinstall "
                         "LayerCraft.") from None

@@ -1,9 +1,8 @@
 """MNIST, as `keras.datasets.mnist`: `(x_train, y_train), (x_test, y_test) = load_data()`."""
 
-import zipfile
+from pathlib import Path
 
-import numpy as np
-
+from ..data.npy_files import read_arrays
 from ..errors import DataError
 from . import download
 
@@ -34,12 +33,9 @@ def load_data(progress=None, cancel=None):
 def read_npz(path) -> dict:
     """The four arrays of a Keras-style `mnist.npz`, checked for rank and matching sizes."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in SHAPES}
-    except KeyError as exc:
-        raise DataError(f"{path} lacks the array {exc}; expected {list(SHAPES)}.") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path} cannot be read ({exc}). Delete it and load again.") from None
+        arrays = read_arrays(Path(path), SHAPES)
+    except DataError as exc:
+        raise DataError(f"{path} cannot be read: {exc} Delete it and load again.") from None
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
