@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv clean bench
+.PHONY: run test test-install venv clean bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,20 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# Installs LayerCraft as a user would (a built wheel in a fresh venv outside the checkout) and
+# checks that the app runs and the bundled data loads there.
+test-install: $(BIN)/python
+	rm -rf build/wheel build/install-venv
+	$(BIN)/python -m pip wheel --no-deps --quiet --wheel-dir build/wheel .
+	$(PYTHON) -m venv build/install-venv
+	build/install-venv/bin/python -m pip install --quiet build/wheel/*.whl
+	cd / && QT_QPA_PLATFORM=offscreen $(CURDIR)/build/install-venv/bin/layercraft --smoke
+	cd / && $(CURDIR)/build/install-venv/bin/python -c "from engine import datasets; \
+	  (x, y), _ = datasets.load('digits'); print('bundled digits:', x.shape)"
+
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python bench/fuzz.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py

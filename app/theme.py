@@ -11,7 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+import layercraft_resources
+
+RESOURCES = layercraft_resources.folder()
 ICONS = RESOURCES / "icons"
 
 CATEGORY_COLORS = {
