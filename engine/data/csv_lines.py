@@ -10,6 +10,7 @@ import itertools
 import numpy as np
 
 from ..errors import DataError
+from . import limits
 
 DELIMITERS = (",", ";", "\t", "|")
 CHUNK_LINES = 65536
@@ -90,6 +91,19 @@ def csv_error(exc, name, line) -> DataError:
             "lines. Fix: close the quote, or remove the line.")
     return DataError(f"{name} line {line} cannot be read as CSV ({exc}). Fix: correct the "
                      "line, or remove it.")
+
+
+def check_lengths(rows, lines, columns, name):
+    """Refuses a cell longer than `limits.MAX_CELL_CHARS`, naming its line and column."""
+    found = long_cell(rows, limits.MAX_CELL_CHARS)
+    if found is not None:
+        i, j = found
+        raise DataError(
+            f"{name} line {lines[i]}, column {columns[j]!r}: the value is "
+            f"{len(rows[i][j]):,} characters long; LayerCraft reads values (numbers and class "
+            f"names) of up to {limits.MAX_CELL_CHARS:,} characters "
+            "(engine.data.limits.MAX_CELL_CHARS). An unclosed quote (\") often makes one value "
+            "run on over many lines. Fix: close the quote, or shorten the value.")
 
 
 def long_cell(rows, limit):

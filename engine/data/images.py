@@ -178,6 +178,8 @@ def _read_one(root, file, size, mode, interpolation, stored=None):
             if size is not None and image.size != (size[1], size[0]):
                 image = image.resize((size[1], size[0]), filters[interpolation])
             pixels = np.asarray(image)
+    except DataError:  # the size check above: a ValueError, but already the right message
+        raise
     except (UnidentifiedImageError, Image.DecompressionBombError) + _DAMAGED as exc:
         raise DataError(f"{file.relative_to(root)} cannot be read as an image "
                         f"({str(exc).strip() or type(exc).__name__}). The file is damaged or "

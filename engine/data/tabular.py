@@ -14,7 +14,8 @@ import numpy as np
 
 from ..errors import DataError, SpecError, describe_choices
 from . import limits
-from .csv_lines import chunks, csv_error, first_line, long_cell, parsed, sniff, split, unquoted
+from .csv_lines import (check_lengths, chunks, csv_error, first_line, parsed, sniff, split,
+                        unquoted)
 from .loaded import LoadedData, check_task, encode_labels
 
 MISSING_MODES = ("error", "drop", "mean")
@@ -148,7 +149,7 @@ class _CsvReader:
         return values, labels
 
     def _slow(self, rows, lines):
-        self._check_lengths(rows, lines)
+        check_lengths(rows, lines, self.columns, self.name)
         values = np.full((len(rows), len(self.features)), np.nan)
         first_bad = None
         for j, col in enumerate(self.features):
@@ -167,17 +168,6 @@ class _CsvReader:
         labels = None if self.label is None else np.array(
             [row[self.label] for row in rows], dtype=str)
         return values, labels
-
-    def _check_lengths(self, rows, lines):
-        found = long_cell(rows, limits.MAX_CELL_CHARS)
-        if found is not None:
-            i, j = found
-            raise DataError(
-                f"{self.name} line {lines[i]}, column {self.columns[j]!r}: the value is "
-                f"{len(rows[i][j]):,} characters long; LayerCraft reads values (numbers and "
-                f"class names) of up to {limits.MAX_CELL_CHARS:,} characters "
-                "(engine.data.limits.MAX_CELL_CHARS). An unclosed quote (\") often makes "
-                "one value run on over many lines. Fix: close the quote, or shorten the value.")
 
     def _number_fix(self, value: str) -> str:
         if "," in value and self.delimiter != ",":

@@ -190,7 +190,8 @@ def test_that_a_huge_image_size_is_refused_before_allocating(folder):
 
 def test_that_stored_sizes_count_against_the_limit(folder, monkeypatch):
     monkeypatch.setattr(limits, "MAX_BYTES", 100)  # two 4x4 RGB images as float32: 384 bytes
-    with pytest.raises(DataError, match=r"pass image_size to resize"):
+    with pytest.raises(DataError, match=r"^.*: 2 images of 4x4 pixels x 3 channels as float32 "
+                                        r"needs 384 bytes .*pass image_size to resize"):
         from_image_folder(folder, image_size=None)
 
 
