@@ -156,7 +156,8 @@ class _CsvReader:
             text = np.char.strip(np.array([row[col] for row in rows], dtype=str))
             present = ~np.isin(np.char.lower(text), MISSING_TOKENS)
             try:
-                values[present, j] = text[present].astype(np.float64)
+                with np.errstate(over="ignore"):  # too large: inf, reported in _keep
+                    values[present, j] = text[present].astype(np.float64)
             except ValueError:
                 i = _first_unparsable(text, present)
                 if first_bad is None or i < first_bad[0]:
@@ -268,7 +269,8 @@ def _column_index(columns, key, file_name, argument):
 def _first_unparsable(text, present):
     for i in np.flatnonzero(present):
         try:
-            text[i:i + 1].astype(np.float64)  # the same parser as the bulk conversion
+            with np.errstate(over="ignore"):
+                text[i:i + 1].astype(np.float64)  # the same parser as the bulk conversion
         except ValueError:
             return int(i)
     return 0

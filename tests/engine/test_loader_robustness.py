@@ -123,6 +123,13 @@ def test_that_an_overlong_label_is_refused_with_the_limit_named(tmp_path):
         from_csv(path, label="y")
 
 
+def test_that_a_number_too_large_for_float64_in_a_quoted_file_is_refused_quietly(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('a,y\n"1",2\n' + "9" * 400 + ",3\n")  # quotes: the cell-by-cell path
+    with pytest.raises(DataError, match=r"line 3, column 'a': inf is not a finite number"):
+        from_csv(path, label="y")  # and no RuntimeWarning (an error under pytest)
+
+
 @pytest.mark.parametrize("delimiter", ['"', "\n"])
 def test_that_a_quote_or_line_break_cannot_be_the_delimiter(tmp_path, delimiter):
     with pytest.raises(SpecError, match="delimiter"):
