@@ -189,3 +189,29 @@ def outcome(open_case, case) -> str:
     except Exception as exc:  # noqa: BLE001 - counting what escapes is the point
         return f"raw: {type(exc).__name__}: {exc}"[:300]
     return "loaded"
+
+
+# ----- project files (the app's reader; it imports no Qt) -------------------------------------
+def _examples_folder():
+    from pathlib import Path  # noqa: PLC0415
+
+    return Path(__file__).resolve().parents[1] / "resources" / "examples"
+
+
+@functools.lru_cache(maxsize=None)
+def valid_projects() -> tuple:
+    return tuple(path.read_text() for path in sorted(_examples_folder().glob("*.lcproj")))
+
+
+def project_case(rng: random.Random) -> bytes:
+    """A project file: JSON values changed (most cases) or its bytes damaged."""
+    text = rng.choice(valid_projects())
+    if rng.random() < 0.15:
+        return mutate_bytes(text.encode(), rng)
+    return json.dumps(mutate_json(json.loads(text), rng, edits=rng.choice((1, 2, 4)))).encode()
+
+
+def open_project(path) -> object:
+    from app import project_io  # noqa: PLC0415 - the app is optional for engine-only users
+
+    return project_io.load(path)
