@@ -2,7 +2,8 @@
 
 `evaluate_model` runs the engine's `evaluate` (loss and compiled metrics) and `predict` on
 the test split and derives the confusion matrix, per-class precision / recall / F1, ROC
-curves for two classes, or regression statistics.
+curves (one class against the rest; for two classes, the second class against the first), or
+regression statistics.
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ class EvaluationResult:
     predicted: np.ndarray | None = None  # class indices, or predicted values (n,)
     confusion: np.ndarray | None = None  # rows: true class, columns: predicted
     per_class: dict | None = None  # "precision", "recall", "f1", "support" arrays
-    roc: dict | None = None  # class name -> (fpr, tpr, auc)
+    roc: dict | None = None  # class name -> (fpr, tpr, auc), that class against the rest
+    roc_note: str = ""  # why some classes (or all) have no ROC curve
 
     @property
     def num_samples(self) -> int:
@@ -77,13 +79,37 @@ def _classification(prepared, outputs, metrics):
     per_class = per_class_scores(confusion)
     metrics.setdefault("accuracy", float(np.trace(confusion) / max(confusion.sum(), 1)))
     metrics["macro F1"] = float(per_class["f1"].mean())
-    roc = None
-    if probs.shape[1] == 2:
-        fpr, tpr, auc = roc_curve(y_true == 1, probs[:, 1])
-        roc = {names[1]: (fpr, tpr, auc)}
-        metrics["ROC AUC"] = auc
+    roc, note = one_vs_rest_roc(y_true, probs, names)
+    if roc and probs.shape[1] == 2:
+        metrics["ROC AUC"] = next(iter(roc.values()))[2]
+    elif roc:
+        metrics["ROC AUC (macro, one-vs-rest)"] = float(np.mean([a for *_, a in roc.values()]))
     return EvaluationResult("classification", metrics, outputs, y_true, names, probs,
-                            predicted, confusion, per_class, roc)
+                            predicted, confusion, per_class, roc or None, note)
+
+
+def one_vs_rest_roc(y_true, probs, names) -> tuple[dict, str]:
+    """ROC curves of each class against the rest, and a note on the classes left out.
+
+    Two classes have one curve, the second class as positive (the other curve is its mirror).
+    A class needs test samples both in it and out of it: otherwise its true or false
+    positive rate divides by zero, and it is named in the note instead.
+    """
+    classes = [1] if probs.shape[1] == 2 else range(probs.shape[1])
+    roc, missing = {}, []
+    for c in classes:
+        positive = y_true == c
+        if positive.all() or not positive.any():
+            missing.append(str(names[c]))
+            continue
+        roc[names[c]] = roc_curve(positive, probs[:, c])
+    if not missing:
+        return roc, ""
+    if not roc:
+        return roc, ("No ROC curve: it needs test samples both in and out of a class, and "
+                     "the test split has only one class.")
+    return roc, (f"No curve for {', '.join(missing)}: "
+                 f"{'it has' if len(missing) == 1 else 'they have'} no test samples.")
 
 
 def _regression(outputs, y, metrics):

@@ -1,86 +1,15 @@
-"""The Evaluate tab's pictures: a confusion-matrix heatmap (clickable cells with counts),
-per-class scores, ROC curves and the regression scatter / residual plots."""
+"""The Evaluate tab's tables and plots: metrics, per-class scores, ROC curves (one class
+against the rest, picked in a combo) and the regression scatter / residual plots. The
+confusion matrix lives in `confusion_matrix.py`."""
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, \
-    QTableWidgetItem, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, \
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from . import theme
 from .data_panel.samples import styled_plot
-
-CORRECT = QColor("#2563eb")
-WRONG = QColor("#dc2626")
-
-
-def _mix(color: QColor, share: float) -> QColor:
-    """`color` blended into the panel background: share 0 is the background, 1 the colour."""
-    base = QColor(theme.colors()["panel"])
-    s = 0.08 + 0.92 * float(np.clip(share, 0, 1)) if share > 0 else 0.0
-    return QColor(round(base.red() + (color.red() - base.red()) * s),
-                  round(base.green() + (color.green() - base.green()) * s),
-                  round(base.blue() + (color.blue() - base.blue()) * s))
-
-
-class ConfusionTable(QTableWidget):
-    """Rows are true classes, columns predicted ones; shade = share of the true class."""
-
-    cell_chosen = Signal(int, int)  # true class, predicted class
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("confusionMatrix")
-        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.setToolTip("Rows: true class. Columns: predicted class. Click a cell to see "
-                        "its samples.")
-        self.cellClicked.connect(self._on_clicked)
-        # No selection highlight (it would hide the heat colours): the chosen cell is bold.
-        self.setSelectionMode(QAbstractItemView.NoSelection)
-        self.chosen = None
-        self.matrix = np.zeros((0, 0), dtype=np.int64)
-
-    def set_matrix(self, matrix: np.ndarray, names) -> None:
-        self.matrix = np.asarray(matrix)
-        self.chosen = None
-        k = len(self.matrix)
-        self.setRowCount(k)
-        self.setColumnCount(k)
-        self.setHorizontalHeaderLabels([f"→ {n}" for n in names])
-        self.setVerticalHeaderLabels([str(n) for n in names])
-        totals = np.maximum(self.matrix.sum(axis=1, keepdims=True), 1)
-        shares = self.matrix / totals
-        for r in range(k):
-            for c in range(k):
-                count = int(self.matrix[r, c])
-                item = QTableWidgetItem(str(count) if count else "·")
-                item.setTextAlignment(Qt.AlignCenter)
-                color = _mix(CORRECT if r == c else WRONG, shares[r, c])
-                item.setBackground(QBrush(color))
-                dark = color.lightness() < 150
-                item.setForeground(QBrush(QColor("#ffffff" if dark else theme.colors()["text"])))
-                item.setToolTip(f"true {names[r]}, predicted {names[c]}: {count} "
-                                f"({shares[r, c]:.0%} of {names[r]})")
-                self.setItem(r, c, item)
-
-    def click_cell(self, true_class: int, predicted_class: int) -> None:
-        """As if the user clicked the cell (tests, keyboard)."""
-        self._on_clicked(true_class, predicted_class)
-
-    def _on_clicked(self, row, column):
-        for cell, bold in ((self.chosen, False), ((row, column), True)):
-            item = None if cell is None else self.item(*cell)
-            if item is not None:
-                font = item.font()
-                font.setBold(bold)
-                font.setUnderline(bold)
-                item.setFont(font)
-        self.chosen = (row, column)
-        self.cell_chosen.emit(row, column)
-
 
 class ScoresTable(QTableWidget):
     """Per-class precision, recall, F1 and support."""
@@ -134,31 +63,84 @@ class MetricsTable(QTableWidget):
 
 
 class RocPlot(QWidget):
+    """ROC curves, one class against the rest, the class picked in a combo.
+
+    `set_curves` takes class name -> (false positive rates, true positive rates, AUC) as the
+    evaluation computed them; `set_unavailable` says why there is no curve instead.
+    """
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("rocPlot")
+        self.roc: dict = {}
+        self.curves = []
+        self.picker = QComboBox(objectName="rocClassCombo")
+        self.picker.setToolTip("The class counted as positive; every other class is negative.")
+        self.picker.currentIndexChanged.connect(self._on_picked)
+        self.note = QLabel(objectName="rocNote", wordWrap=True)
+        self.note.setProperty("role", "muted")
         self.plot = styled_plot("ROC curve", "true positive rate", "false positive rate")
         self.plot.setAspectLocked(True)
-        self.curves = []
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        bar = QHBoxLayout()
+        self.picker_label = QLabel("Positive class:")
+        bar.addWidget(self.picker_label)
+        bar.addWidget(self.picker, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.note)
+        layout.addWidget(self.plot, 1)
+        self.set_unavailable("Evaluate a classifier to see its ROC curves.")
 
-    def set_curves(self, roc: dict) -> None:
+    def set_curves(self, roc: dict, note: str = "") -> None:
+        """Fills the class picker (each entry with its AUC) and draws the first class."""
+        self.roc = dict(roc)
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        for name, (_, _, auc) in self.roc.items():
+            self.picker.addItem(f"{name} vs rest (AUC {auc:.3f})", name)
+        self.picker.blockSignals(False)
+        # Two classes have one curve: a picker with a single entry would only be clutter.
+        for widget in (self.picker, self.picker_label):
+            widget.setVisible(len(self.roc) > 1)
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        self.plot.setVisible(True)
+        self._on_picked(0)
+
+    def set_unavailable(self, reason: str) -> None:
+        self.roc, self.curves = {}, []
+        self.picker.clear()
+        for widget in (self.picker, self.picker_label, self.plot):
+            widget.setVisible(False)
+        self.note.setText(reason)
+        self.note.setVisible(True)
+
+    def show_class(self, name) -> None:
+        """Shows the curve of class `name` against the rest (as if picked in the combo)."""
+        self.picker.setCurrentIndex(self.picker.findData(name))
+
+    def _on_picked(self, index: int) -> None:
+        name = self.picker.itemData(index)
+        if name is not None:
+            self._draw(name, *self.roc[name])
+
+    def _draw(self, name, fpr, tpr, auc) -> None:
         item = self.plot.getPlotItem()
         item.clear()
         if item.legend is None:
-            item.addLegend(offset=(-10, 10), labelTextColor=theme.colors()["muted"])
+            item.addLegend(offset=(-10, -10), labelTextColor=theme.colors()["muted"])
         item.legend.clear()
-        chance = pg.PlotDataItem([0, 1], [0, 1], pen=pg.mkPen(theme.colors()["muted"],
-                                                               style=Qt.DashLine))
-        item.addItem(chance)
-        self.curves = []
-        for i, (name, (fpr, tpr, auc)) in enumerate(roc.items()):
-            curve = item.plot(fpr, tpr, pen=pg.mkPen(("#2563eb", "#f59e0b")[i % 2], width=2),
-                              name=f"{name} (AUC {auc:.3f})")
-            self.curves.append(curve)
+        muted = pg.mkPen(theme.colors()["muted"], style=Qt.DashLine)
+        item.addItem(pg.PlotDataItem([0, 1], [0, 1], pen=muted, name="chance"))
+        curve = item.plot(fpr, tpr, pen=pg.mkPen("#2563eb", width=2),
+                          name=f"{name} vs rest (AUC {auc:.3f})")
+        self.curves = [curve]
         item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
+
+    def legend_texts(self) -> list[str]:
+        legend = self.plot.getPlotItem().legend
+        return [] if legend is None else [label.text for _, label in legend.items]
 
 
 class RegressionPlots(QWidget):

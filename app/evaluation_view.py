@@ -3,9 +3,9 @@
 The model is the last one handed over (`set_model`, the training controller's
 `model_ready`, or "Load checkpoint…"), else `window.training_controller.current_model()`.
 Small test splits are evaluated at once; larger ones in a worker thread so the window stays
-responsive. Classification shows a clickable confusion matrix with per-class scores (and ROC
-for two classes); clicking a cell lists its samples, most confident first. Regression shows
-predicted-vs-true and residual plots.
+responsive. Classification shows a clickable confusion matrix with per-class scores and ROC
+curves (each class against the rest); clicking a cell lists its samples, most confident first.
+Regression shows predicted-vs-true and residual plots.
 """
 
 import traceback
@@ -19,9 +19,10 @@ from engine.errors import LayerCraftError
 
 from .data_panel.background import BackgroundCall
 from .data_panel.samples import SampleGrid, SampleTable
+from .confusion_matrix import ConfusionMatrixView
 from .evaluation_metrics import evaluate_model
-from .evaluation_plots import ConfusionTable, MetricsTable, RegressionPlots, RocPlot, \
-    ScoresTable
+from .evaluation_plots import MetricsTable, RegressionPlots, RocPlot, ScoresTable
+from .wording import plural
 
 #: Test splits larger than this are evaluated in a worker thread.
 THREAD_THRESHOLD = 2000
@@ -73,11 +74,12 @@ class EvaluationView(QWidget):
         left.addWidget(self.metrics)
         left.addWidget(self.scores)
         left.setSizes([140, 260])
-        self.confusion = ConfusionTable()
+        self.confusion_view = ConfusionMatrixView()
+        self.confusion = self.confusion_view.table
         self.confusion.cell_chosen.connect(self.show_cell)
         self.regression = RegressionPlots()
         self.center = QStackedWidget()
-        self.center.addWidget(self.confusion)
+        self.center.addWidget(self.confusion_view)
         self.center.addWidget(self.regression)
         self.cell_title = QLabel("Click a cell of the confusion matrix to see its samples.",
                                  objectName="cellTitle", wordWrap=True)
@@ -157,7 +159,8 @@ class EvaluationView(QWidget):
         if problem:
             self._set_status(problem, "error")
             return False
-        self._set_status(f"Evaluating on {len(prepared.x_test):,} test samples…", "muted")
+        self._set_status(f"Evaluating on {plural(len(prepared.x_test), 'test sample')}…",
+                         "muted")
         self.evaluate_button.setEnabled(False)
         if len(prepared.x_test) > THREAD_THRESHOLD:
             self.job.start(lambda: evaluate_model(model, prepared))
@@ -193,7 +196,7 @@ class EvaluationView(QWidget):
         classification = result.task == "classification"
         self.scores.setVisible(classification)
         if classification:
-            self.center.setCurrentWidget(self.confusion)
+            self.center.setCurrentWidget(self.confusion_view)
             self.confusion.set_matrix(result.confusion, result.class_names)
             self.scores.set_scores(result.class_names, result.per_class)
             self._show_errors_hint(result)
@@ -202,10 +205,11 @@ class EvaluationView(QWidget):
             self.regression.set_values(result.y_true, result.predicted)
             self.cell_title.setText("Regression: the scatter shows every test sample.")
         self.side.setVisible(classification)
-        self.side.setTabEnabled(1, bool(result.roc))
         if result.roc:
-            self.roc.set_curves(result.roc)
-        self._set_status(f"Evaluated {result.num_samples:,} test samples with "
+            self.roc.set_curves(result.roc, result.roc_note)
+        else:
+            self.roc.set_unavailable(result.roc_note)
+        self._set_status(f"Evaluated {plural(result.num_samples, 'test sample')} with "
                          f"{self._model_text or 'the model'}.", "ok")
         self.evaluated.emit(result)
 
@@ -228,10 +232,12 @@ class EvaluationView(QWidget):
         indices = result.cell_samples(true_class, predicted_class)[:MAX_CELL_SAMPLES]
         names = result.class_names
         total = int(result.confusion[true_class, predicted_class])
-        verdict = "correct" if true_class == predicted_class else "mistakes"
+        verdict = ("correct" if true_class == predicted_class
+                   else "a mistake" if total == 1 else "mistakes")
+        order = ", most confident first" if total > 1 else ""
         self.cell_title.setText(f"True {names[true_class]} → predicted "
-                                f"{names[predicted_class]}: {total} samples ({verdict}), "
-                                "most confident first.")
+                                f"{names[predicted_class]}: {plural(total, 'sample')} "
+                                f"({verdict}){order}.")
         confidence = result.confidence()[indices]
         captions = [f"{c:.0%}" for c in confidence]
         if prepared.is_image:

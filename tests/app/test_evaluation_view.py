@@ -1,5 +1,7 @@
 """The Evaluate tab: metrics, confusion matrix, cell samples, ROC, regression plots."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -149,3 +151,80 @@ def test_per_class_scores_and_roc_formulas():
     fpr, tpr, auc = roc_curve(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
     assert auc == pytest.approx(0.75)
     assert fpr[-1] == 1 and tpr[-1] == 1
+
+
+# ----- display: axis titles, singular and plural, one-vs-rest ROC ----------------------------------
+def only_test_samples(prepared, indices):
+    """`prepared` with its test split cut down to `indices`."""
+    return dataclasses.replace(prepared, x_test=prepared.x_test[indices],
+                               y_test=prepared.y_test[indices],
+                               raw_test=prepared.raw_test[indices])
+
+
+def test_that_the_confusion_matrix_says_which_axis_is_true_and_which_predicted(view, digits):
+    view.set_data(digits[0])
+    view.set_model(digits[1])
+    view.show()
+    view.evaluate()
+    frame = view.confusion_view
+    assert frame.true_title.text() == "True class" and frame.true_title.isVisible()
+    assert frame.predicted_title.text() == "Predicted class"
+    assert frame.predicted_title.isVisible()
+    # the row title reads upwards beside the rows: taller than wide, left of the table
+    assert frame.true_title.height() > frame.true_title.width()
+    assert frame.true_title.geometry().right() < view.confusion.geometry().left()
+    assert frame.predicted_title.geometry().bottom() < view.confusion.geometry().top()
+
+
+def test_that_one_sample_is_counted_in_the_singular(view, digits):
+    prepared, model = digits
+    view.set_data(only_test_samples(prepared, [0]))
+    view.set_model(model)
+    assert view.evaluate()
+    assert "Evaluated 1 test sample with" in view.status.text()
+    predicted = int(view.result.predicted[0])
+    view.confusion.click_cell(int(prepared.y_test[0]), predicted)
+    assert ": 1 sample (" in view.cell_title.text() and "1 samples" not in view.cell_title.text()
+    view.set_data(only_test_samples(prepared, [0, 1]))
+    view.evaluate()
+    assert "Evaluated 2 test samples with" in view.status.text()
+
+
+def test_that_a_ten_class_task_offers_one_roc_curve_per_class_with_its_auc(view, digits):
+    prepared, model = digits
+    view.set_data(prepared)
+    view.set_model(model)
+    view.evaluate()
+    assert view.side.isTabEnabled(1)
+    roc = view.roc
+    assert roc.picker.count() == 10 and not roc.picker.isHidden()
+    for c in range(10):
+        fpr, tpr, auc = view.result.roc[prepared.class_names[c]]
+        assert auc == pytest.approx(roc_curve(view.result.y_true == c,
+                                              view.result.probabilities[:, c])[2])
+        assert f"AUC {auc:.3f}" in roc.picker.itemText(c)
+    roc.show_class(prepared.class_names[7])
+    x, y = roc.curves[0].getData()
+    np.testing.assert_allclose(x, view.result.roc[prepared.class_names[7]][0])
+    assert any(text.startswith(f"{prepared.class_names[7]} vs rest (AUC")
+               for text in roc.legend_texts())
+    assert "ROC AUC (macro, one-vs-rest)" in view.metrics.values()
+
+
+def test_that_a_class_missing_from_the_test_split_is_named_instead_of_drawn(view, digits):
+    prepared, model = digits
+    without_nine = np.flatnonzero(prepared.y_test != 9)
+    view.set_data(only_test_samples(prepared, without_nine))
+    view.set_model(model)
+    view.evaluate()
+    assert view.roc.picker.count() == 9
+    assert "No curve for 9" in view.roc.note.text() and not view.roc.note.isHidden()
+
+
+def test_that_a_test_split_of_one_class_explains_why_there_is_no_roc_curve(view, digits):
+    prepared, model = digits
+    view.set_data(only_test_samples(prepared, np.flatnonzero(prepared.y_test == 3)))
+    view.set_model(model)
+    view.evaluate()
+    assert view.result.roc is None and view.roc.curves == []
+    assert "only one class" in view.roc.note.text() and view.roc.plot.isHidden()
