@@ -14,9 +14,11 @@ from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QHBoxLayout, QLabe
     QVBoxLayout, QWidget
 
 from .data_panel.samples import BarChart, SampleGrid, SampleTable, to_pixmap
-from .drawing_pad import DrawingPad
 from .evaluation_metrics import as_probabilities
 from .evaluation_view import model_input_shape
+from .prediction_pad import PadPage, image_to_pixels
+
+__all__ = ["PredictionView", "image_to_pixels"]
 
 PICKER_SAMPLES = 60
 LIVE_DELAY_MS = 40
@@ -55,25 +57,11 @@ class PredictionView(QWidget):
         picker_title = QLabel("Test samples (click one)")
         picker_title.setProperty("role", "section")
         left = _column(picker_title, self.picker, self.more_button)
-        self.pad = DrawingPad()
+        self.pad_page = PadPage()
+        self.pad, self.seen = self.pad_page.pad, self.pad_page.seen
         self.pad.changed.connect(self.live.start)
         self.pad.stroke_finished.connect(self.predict_pad)
-        self.clear_button = QPushButton("Clear", objectName="clearPadButton")
-        self.clear_button.clicked.connect(self.pad.clear)
-        self.load_button = QPushButton("Load image…", objectName="loadImageButton")
-        self.load_button.clicked.connect(lambda: self.load_image())
-        self.seen = QLabel(objectName="modelSees")
-        self.seen.setToolTip("What the model receives, at its input resolution.")
-        self.seen.setFixedSize(64, 64)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.clear_button)
-        buttons.addWidget(self.load_button)
-        buttons.addStretch(1)
-        buttons.addWidget(QLabel("Model sees:"))
-        buttons.addWidget(self.seen)
-        pad_title = QLabel("Draw here")
-        pad_title.setProperty("role", "section")
-        self.pad_page = _column(pad_title, self.pad, buttons)
+        self.pad_page.load_button.clicked.connect(lambda: self.load_image())
         self.row = QTableWidget(0, 1, objectName="featureRow")
         self.row.setEditTriggers(QAbstractItemView.AllEditTriggers)
         self.row.setHorizontalHeaderLabels(["value"])
@@ -199,20 +187,18 @@ class PredictionView(QWidget):
         if self.is_image:
             low, high = p.raw_range
             pixels = (np.asarray(raw, np.float32) - low) / (high - low or 1.0)
-            self.pad.blockSignals(True)
-            self.pad.set_pixels(pixels.mean(axis=-1) if pixels.ndim == 3 else pixels)
-            self.pad.blockSignals(False)
+            self.pad_page.show_pixels(pixels.mean(axis=-1) if pixels.ndim == 3 else pixels)
         else:
             self._fill_row(raw)
         truth = p.label_text(p.y_test[index])
         return self.predict_raw(raw, f"test sample {index} (true: {truth})")
 
     def predict_pad(self):
-        """Predicts the drawing on the pad."""
+        """Predicts what is on the pad: a drawing or a loaded image file."""
         if not self.is_image:
             return None
         self.live.stop()
-        return self.predict_raw(self.pad_raw(), "your drawing")
+        return self.predict_raw(self.pad_raw(), self.pad_page.description())
 
     def pad_raw(self) -> np.ndarray:
         """The pad's pixels in the raw data's units and sample shape."""
@@ -302,32 +288,15 @@ class PredictionView(QWidget):
         if not path:
             return False
         try:
-            pixels = image_to_pixels(path, self.pad.input_size)
+            self.pad_page.load(path)
         except (OSError, ValueError) as exc:
             self._set_status(f"Cannot read {path}: {exc}")
             return False
-        self.pad.set_pixels(pixels)
+        self.predict_pad()
         return True
 
     def _set_status(self, text):
         self.status.setText(text)
-
-
-def image_to_pixels(path, size) -> np.ndarray:
-    """A grayscale image fitted (aspect kept, centred) into `size`, 0..1, light ink on dark."""
-    from PIL import Image, ImageOps  # noqa: PLC0415
-
-    h, w = size
-    with Image.open(path) as image:
-        gray = ImageOps.exif_transpose(image).convert("L")
-    a = np.asarray(gray, dtype=np.float32) / 255.0
-    if a.mean() > 0.5:  # dark ink on light paper: invert to the data sets' convention
-        a = 1.0 - a
-    fitted = Image.fromarray((a * 255).astype(np.uint8))
-    fitted.thumbnail((w, h), Image.Resampling.LANCZOS)
-    canvas = Image.new("L", (w, h), 0)
-    canvas.paste(fitted, ((w - fitted.width) // 2, (h - fitted.height) // 2))
-    return np.asarray(canvas, dtype=np.float32) / 255.0
 
 
 def _column(*parts) -> QWidget:

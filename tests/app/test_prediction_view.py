@@ -136,3 +136,33 @@ def test_that_install_puts_the_views_in_their_tabs_and_wires_them(window, qtbot,
         panel.select_dataset("iris")
     assert prediction.prepared.name == "iris" and "expects inputs" in prediction.status.text()
     panel.shutdown()
+
+
+def line_image(path):
+    """A black vertical stroke on white paper, saved at `path`."""
+    picture = Image.new("L", (64, 96), 255)
+    for y in range(10, 86):
+        picture.putpixel((32, y), 0)
+    picture.save(path)
+    return str(path)
+
+
+def test_that_the_header_names_the_loaded_file_and_only_the_pad_is_your_drawing(view,
+                                                                               tmp_path):
+    assert view.load_image(line_image(tmp_path / "image.png"))
+    header = view.prediction_label.text()
+    assert header.endswith("image.png") and "your drawing" not in header
+    view.pad.stroke([(0.2, 0.2), (0.8, 0.2)])  # drawn on top of the file
+    assert view.prediction_label.text().endswith("your drawing over image.png")
+    view.pad_page.clear_button.click()
+    assert view.prediction_label.text().endswith("your drawing")
+    view.pad.stroke([(0.3, 0.3), (0.7, 0.7)])
+    assert view.prediction_label.text().endswith("your drawing")
+
+
+def test_that_a_test_sample_after_a_file_is_named_as_the_sample(view, tmp_path):
+    view.load_image(line_image(tmp_path / "seven.png"))
+    view.predict_test_sample(3)
+    assert "test sample 3" in view.prediction_label.text()
+    view.predict_pad()  # the sample now on the pad is not the file any more
+    assert "seven.png" not in view.prediction_label.text()
