@@ -189,3 +189,32 @@ def _read_one(root, file, size, mode, interpolation, stored=None):
         raise DataError(f"{file.relative_to(root)} does not fit in this computer's memory. "
                         "Fix: remove it, or pass a smaller image_size.") from None
     return pixels.reshape(pixels.shape[0], pixels.shape[1], mode[1])
+
+
+def stored_sizes(path, sample=200) -> dict[tuple[int, int], int]:
+    """How often each stored `(height, width)` occurs among the folder's images, most
+    common first, so a GUI can offer the images' own size as the default `image_size`.
+
+    Only the image headers are read. With more than `sample` images, `sample` of them are
+    taken evenly across the classes, so a large folder answers in a moment.
+
+    Raises:
+        DataError: for a folder `from_image_folder` would refuse (no class folders, an
+            empty class) or an image that cannot be read.
+    """
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - only image folders need it
+
+    root = Path(path)
+    files, _ = _image_files(root, _class_folders(root, None))
+    step = max(1, len(files) / sample)
+    counts: dict[tuple[int, int], int] = {}
+    for file in (files[int(i * step)] for i in range(min(sample, len(files)))):
+        try:
+            with Image.open(file, formats=FORMATS) as image:
+                width, height = image.size
+        except (UnidentifiedImageError,) + _DAMAGED as exc:
+            raise DataError(f"{file.relative_to(root)} cannot be read as an image "
+                            f"({str(exc).strip() or type(exc).__name__}). Fix: replace or "
+                            "remove the file.") from None
+        counts[(height, width)] = counts.get((height, width), 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
