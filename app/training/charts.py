@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPush
 import pyqtgraph as pg
 
 from .. import messages, theme
-from .chart_plot import (OVERLAY_COLORS, ChartPlot, TimedGraphicsView, legend_html, plot_key,
-                         plot_order)
+from .chart_plot import (OVERLAY_COLORS, ChartPlot, TimedGraphicsView, best_mark, legend_html,
+                         plot_key, plot_order)
 from .job import INFO_KEYS
 from .series import Series, SmoothedSeries
 
@@ -40,6 +40,7 @@ class LiveCharts(QWidget):
         self.plots: dict[str, ChartPlot] = {}
         self.checkpoint_epochs: list[int] = []
         self.best_epoch = None
+        self.best_monitor = None  # the quantity whose best epoch is marked: "val_loss", …
         self.overlay_runs: dict[str, dict] = {}
         self.dirty = False
         self._overlays_dirty = False
@@ -178,7 +179,8 @@ class LiveCharts(QWidget):
         if not keep_history:
             for series in self.epoch.values():
                 series.clear()
-            self.checkpoint_epochs, self.best_epoch = [], None
+            self.checkpoint_epochs, self.best_epoch, self.best_monitor = [], None, None
+            self._update_legend()
         self._mark_dirty()
 
     def add_batch(self, epoch: int, logs: dict) -> None:
@@ -217,17 +219,29 @@ class LiveCharts(QWidget):
 
     def mark_checkpoint(self, epoch: int, path: str = "") -> None:
         self.checkpoint_epochs.append(epoch)
+        self._update_legend()
         self._changed.add(("markers", None))
         self.dirty = True
 
-    def mark_best(self, epoch) -> None:
+    def mark_best(self, epoch, monitor: str | None = None) -> None:
+        """Marks the best epoch (0-based) of `monitor`; None: val_loss, else loss."""
         self.best_epoch = epoch
+        self.best_monitor = monitor
+        self._update_legend()
         self._changed.add(("markers", None))
         self.dirty = True
+
+    def monitored(self) -> str:
+        """The quantity the best epoch is best at."""
+        return self.best_monitor or ("val_loss" if "val_loss" in self.epoch else "loss")
+
+    def _update_legend(self) -> None:
+        best = self.monitored() if self.best_epoch is not None else None
+        self.legend.setText(legend_html(bool(self.checkpoint_epochs), best))
 
     def _on_run_finished(self, run_id, summary):
         if summary.get("reason") == "early_stopping" or summary.get("best_path"):
-            self.mark_best(summary.get("best_epoch"))
+            self.mark_best(summary.get("best_epoch"), summary.get("monitor"))
 
     def set_overlays(self, runs: dict) -> None:
         """Other runs' epoch curves (label -> History.history), drawn dashed."""
@@ -364,11 +378,13 @@ class LiveCharts(QWidget):
             lookup = dict(zip(xs.tolist(), ys.tolist()))
             points = [(e + 1, lookup[e + 1]) for e in self.checkpoint_epochs if e + 1 in lookup]
         plot.checkpoints.setData([p[0] for p in points], [p[1] for p in points])
-        if self.best_epoch is not None:
-            plot.best_line.setValue(self.best_epoch + 1)
-            plot.best_line.show()
-        else:
-            plot.best_line.hide()
+        if self.best_epoch is None:
+            plot.show_best(None)
+        elif plot_key(self.monitored()) == plot.key:
+            plot.show_best(self.best_epoch + 1,
+                           *best_mark(self.epoch, self.monitored(), self.best_epoch + 1))
+        else:  # the line alone: a label here would sit on this plot's curves
+            plot.show_best(self.best_epoch + 1)
 
     def _draw_overlays(self, plot):
         for curve in plot.overlays:

@@ -1,6 +1,8 @@
 """LiveCharts while training: plots are built in small steps, and drawing paces itself by
 everything it costs the GUI thread (training shares the cores with it)."""
 
+import math
+
 from PySide6.QtGui import QImage
 import pytest
 
@@ -117,3 +119,62 @@ def test_that_one_legend_above_the_plots_explains_the_colours(charts):
     charts._build_missing_plots()
     assert "train (per batch)" in charts.legend.text() and "validation" in charts.legend.text()
     assert all(plot.item.legend is None for plot in charts.plots.values())
+
+
+# ----- checkpoint and best-epoch marks ---------------------------------------------------------
+def feed_a_run_that_overfits(charts):
+    """Eight epochs; val_loss is lowest at epoch 5 (index 4) while accuracy keeps rising."""
+    val_loss = [1.7, 1.2, 0.9, 0.75, 0.7, 0.72, 0.76, 0.8]
+    for e in range(8):
+        charts.add_epoch(e, {"loss": 1.9 / (1 + e), "accuracy": 0.3 + 0.07 * e,
+                             "val_loss": val_loss[e], "val_accuracy": 0.32 + 0.07 * e})
+    charts._build_missing_plots()
+
+
+def draw_all(charts):
+    charts._update_curves()
+
+
+def test_that_the_legend_explains_the_checkpoint_triangles_and_the_best_line(charts):
+    feed_a_run_that_overfits(charts)
+    assert "checkpoint" not in charts.legend.text() and "best" not in charts.legend.text()
+    charts.mark_checkpoint(2)
+    assert "&#9650;</span> checkpoint saved" in charts.legend.text()  # ▲, as drawn
+    charts._on_run_finished(1, {"reason": "early_stopping", "best_epoch": 4,
+                                "monitor": "val_loss"})
+    assert "best epoch (val_loss)" in charts.legend.text()
+    charts.clear()
+    assert "checkpoint" not in charts.legend.text() and "best" not in charts.legend.text()
+
+
+def test_that_the_best_label_sits_on_the_monitored_curve_and_nowhere_else(charts):
+    feed_a_run_that_overfits(charts)
+    charts._on_run_finished(1, {"reason": "early_stopping", "best_epoch": 4,
+                                "monitor": "val_loss"})
+    draw_all(charts)
+    loss, accuracy = charts.plots["loss"], charts.plots["accuracy"]
+    assert loss.best_label.isVisible() and loss.best_label.toPlainText() == "best"
+    assert (loss.best_label.pos().x(), loss.best_label.pos().y()) == (5, 0.7)
+    assert list(loss.best_point.getData()[1]) == [0.7]
+    assert loss.best_label.anchor.y() > 1  # above: the train loss (0.38) runs below it
+    assert not accuracy.best_label.isVisible() and accuracy.best_line.isVisible()
+    assert accuracy.best_line.value() == 5
+    assert getattr(accuracy.best_line, "label", None) is None  # the line carries no text
+    assert len(accuracy.best_point.getData()[0] or []) == 0
+
+
+def test_that_a_best_accuracy_is_labelled_on_the_accuracy_plot_below_a_higher_curve(charts):
+    feed_a_run_that_overfits(charts)
+    charts.mark_best(6, "accuracy")  # train accuracy 0.72, validation 0.74 above it
+    draw_all(charts)
+    label = charts.plots["accuracy"].best_label
+    assert label.isVisible() and label.anchor.y() < 0  # below: clear of the val curve
+    assert not charts.plots["loss"].best_label.isVisible()
+
+
+def test_that_the_best_label_follows_the_log_scale(charts):
+    feed_a_run_that_overfits(charts)
+    charts.mark_best(4, "val_loss")
+    charts.log_check.setChecked(True)
+    draw_all(charts)
+    assert charts.plots["loss"].best_label.pos().y() == pytest.approx(math.log10(0.7))
