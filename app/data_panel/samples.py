@@ -148,6 +148,17 @@ def styled_plot(title: str = "", left: str = "", bottom: str = "") -> pg.PlotWid
     return plot
 
 
+class BarSample(pg.ItemSample):
+    """A legend swatch for a bar series: the bar's colour and outline, no line through it
+    (pyqtgraph's sample draws a line stub beside the square)."""
+
+    def paint(self, p, *args):
+        opts = self.item.opts
+        p.setPen(pg.mkPen(opts["pen"]))
+        p.setBrush(pg.mkBrush(opts["brush"]))
+        p.drawRect(2, 2, 16, 16)
+
+
 class BarChart(pg.PlotWidget):
     """Bars per category, several series side by side, category names on the x axis."""
 
@@ -176,23 +187,20 @@ class BarChart(pg.PlotWidget):
         item = self.getPlotItem()
         for bar in self.bars:
             item.removeItem(bar)
-        if self.legend is not None:
-            self.legend.scene().removeItem(self.legend) if self.legend.scene() else None
-            self.legend = None
         self.bars, self.values = [], {}
         n = max(len(series), 1)
         width = 0.8 / n
         x = np.arange(len(categories), dtype=float)
-        if len(series) > 1:
-            self.legend = item.addLegend(offset=(-4, 4), labelTextColor=theme.colors()["muted"])
+        legend = self._legend(len(series))
         for k, (label, values) in enumerate(series):
             values = np.asarray(values, dtype=float)
             self.values[label] = values
             color = QColor(SERIES_COLORS[k % len(SERIES_COLORS)])
             bar = pg.BarGraphItem(x=x - 0.4 + width * (k + 0.5), height=values, width=width,
                                   brush=color, pen=pg.mkPen(color.darker(115)), name=label)
-            item.addItem(bar)
+            item.addItem(bar)  # goes into the legend too, by its name
             self.bars.append(bar)
+        legend.setVisible(len(series) > 1)
         ticks = [(i, _short(str(c))) for i, c in enumerate(categories)]
         item.getAxis("bottom").setTicks([ticks])
         item.setXRange(-0.6, len(categories) - 0.4, padding=0)
@@ -202,6 +210,24 @@ class BarChart(pg.PlotWidget):
         else:
             item.setYRange(0, top * (1.3 if len(series) > 1 else 1.08) if top > 0 else 1.0,
                           padding=0)
+
+    def _legend(self, count: int) -> pg.LegendItem:
+        """The plot's one legend, emptied, its entries in a row (a legend removed from the
+        scene stays the plot's legend, and later series were listed in nothing visible)."""
+        item = self.getPlotItem()
+        if self.legend is None:
+            self.legend = item.addLegend(offset=(-4, 4), labelTextColor=theme.colors()["muted"],
+                                         brush=pg.mkBrush(theme.colors()["panel"]),
+                                         sampleType=BarSample)
+        self.legend.clear()
+        self.legend.setColumnCount(max(count, 1))
+        return self.legend
+
+    def legend_labels(self) -> list[str]:
+        """The legend's entries as shown (none while it is hidden)."""
+        if self.legend is None or not self.legend.isVisible():
+            return []
+        return [label.text for _, label in self.legend.items]
 
 
 def _short(text: str, limit: int = 12) -> str:
