@@ -1,14 +1,16 @@
 """Canvas items: blocks, ports and edges. Painting and hit-testing only; no editing logic."""
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainterPath, QPainterPathStroker, QPen, \
-    QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainterPath, QPainterPathStroker, \
+    QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from .. import theme
 
 WIDTH, HEIGHT = 220.0, 76.0
 PORT_RADIUS = 5.5
+TITLE_LEFT, TITLE_RIGHT, TITLE_GAP = 38, 10, 8  # the name row, right of the icon
+MIN_CLASS_WIDTH = 52  # enough for "MaxPool…"
 _FONTS = {}
 
 
@@ -19,6 +21,25 @@ def font(kind: str) -> QFont:
         f.setBold(kind in ("title", "badge"))
         _FONTS[kind] = f
     return _FONTS[kind]
+
+
+def title_texts(name: str, class_name: str) -> tuple[str, int, str, int]:
+    """The block's name and class as they fit side by side on its title row.
+
+    Returns (name text, its width, class text, its width). Both are whole when they fit.
+    Otherwise the class name (the icon and the tooltip tell the class too) gives up its
+    space first, down to MIN_CLASS_WIDTH, elided at its end; a name still too long is
+    elided in the middle, so that "max_pooling2d" and "max_pooling2d_1" stay told apart.
+    """
+    title, small = QFontMetrics(font("title")), QFontMetrics(font("small"))
+    room = int(WIDTH) - TITLE_LEFT - TITLE_RIGHT - TITLE_GAP
+    name_w = title.horizontalAdvance(name) + 1
+    class_w = small.horizontalAdvance(class_name) + 1
+    if name_w + class_w > room:
+        name_w = min(name_w, max(room - class_w, room - MIN_CLASS_WIDTH))
+        class_w = room - name_w
+    return (title.elidedText(name, Qt.ElideMiddle, name_w), name_w,
+            small.elidedText(class_name, Qt.ElideRight, class_w), class_w)
 
 
 class PortItem(QGraphicsItem):
@@ -66,9 +87,10 @@ class NodeItem(QGraphicsItem):
 
     def __init__(self, name: str, class_name: str, category: str):
         super().__init__()
-        self.name, self.class_name, self.category = name, class_name, category
-        self.settings = self.shape_text = self.params_text = ""
         self.problems: list = []
+        self.class_name, self.category = class_name, category
+        self.name = name  # sets the tooltip too
+        self.settings = self.shape_text = self.params_text = ""
         self.is_output = False
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable)
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
@@ -85,10 +107,23 @@ class NodeItem(QGraphicsItem):
             return
         self.settings, self.shape_text, self.params_text = settings, shape_text, params_text
         self.problems, self.is_output = list(problems), is_output
-        tip = [f"{self.name} ({self.class_name})"] + [
-            ("⚠ " if p.severity == "warning" else "✖ ") + p.message for p in problems]
-        self.setToolTip("\n".join(tip))
+        self._update_tooltip()
         self.update()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        # The title may be elided: the tooltip always holds the whole (current) name.
+        self._name = value
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        tip = [f"{self.name} ({self.class_name})"] + [
+            ("⚠ " if p.severity == "warning" else "✖ ") + p.message for p in self.problems]
+        self.setToolTip("\n".join(tip))
 
     def boundingRect(self):
         return QRectF(-10, -10, WIDTH + 20, HEIGHT + 26)
@@ -142,16 +177,15 @@ class NodeItem(QGraphicsItem):
         icon.paint(painter, QRectF(14, 9, 18, 18).toRect())
 
     def _paint_text(self, painter, rect, c):
-        left = 38.0
+        name, name_w, class_text, class_w = title_texts(self.name, self.class_name)
         painter.setPen(QColor(c["text"]))
         painter.setFont(font("title"))
-        title_rect = QRectF(left, 6, WIDTH - left - 90, 22)
-        name = painter.fontMetrics().elidedText(self.name, Qt.ElideRight, int(title_rect.width()))
-        painter.drawText(title_rect, Qt.AlignLeft | Qt.AlignVCenter, name)
+        painter.drawText(QRectF(TITLE_LEFT, 6, name_w, 22), Qt.AlignLeft | Qt.AlignVCenter,
+                         name)
         painter.setFont(font("small"))
         painter.setPen(QColor(c["muted"]))
-        painter.drawText(QRectF(WIDTH - 100, 6, 90, 22), Qt.AlignRight | Qt.AlignVCenter,
-                         self.class_name)
+        painter.drawText(QRectF(WIDTH - TITLE_RIGHT - class_w, 6, class_w, 22),
+                         Qt.AlignRight | Qt.AlignVCenter, class_text)
         painter.setFont(font("body"))
         painter.setPen(QColor(c["text"]))
         settings = painter.fontMetrics().elidedText(self.settings or "—", Qt.ElideRight,
