@@ -38,11 +38,22 @@ class Settings:
         files = [path] + [p for p in self.recent_files() if p != path]
         self._qs.setValue("recent", files[:MAX_RECENT])
 
-    def last_dir(self) -> str:
-        return str(self._qs.value("last_dir", os.path.expanduser("~")))
+    def last_dir(self, kind: str | None = None) -> str:
+        """The folder of the last file (of `kind`, e.g. "csv") chosen, so the next file
+        dialog starts there; falls back to the general last folder, then home. A folder
+        that no longer exists gives its nearest existing parent."""
+        folder = self._qs.value(f"last_dir/{kind}") if kind else None
+        folder = str(folder or self._qs.value("last_dir") or os.path.expanduser("~"))
+        while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+        return folder
 
-    def set_last_dir(self, path: str) -> None:
-        self._qs.setValue("last_dir", os.path.dirname(os.path.abspath(path)))
+    def set_last_dir(self, path: str, kind: str | None = None) -> None:
+        """Remembers the folder holding `path` (a file, or a chosen folder: its parent, so
+        the dialog shows it next to its siblings) under `kind`, or as the general last
+        folder without one (the project dialogs use that)."""
+        folder = os.path.dirname(os.path.abspath(path))
+        self._qs.setValue(f"last_dir/{kind}" if kind else "last_dir", folder)
 
     def window_state(self):
         return self._qs.value("geometry"), self._qs.value("state")
