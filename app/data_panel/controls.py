@@ -3,6 +3,11 @@
 `DataControls` turns its widgets into a data spec (`spec()`) and back (`set_spec()`), and
 emits `changed` when the user edits anything. Preprocessing steps it has no widget for
 (reshape, add_channel_axis, flatten, min_max...) are kept from the spec as they are.
+
+Every file imported into the project stays in the data list (`imports.ImportedSets`, saved
+in the spec's "imports"), so the user can switch between imported files and bundled sets.
+The combo and spin boxes take the mouse wheel only when focused, so a wheel over the form
+scrolls the panel instead of changing a value.
 """
 
 from PySide6.QtCore import Qt, Signal
@@ -12,6 +17,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
 
 from engine import datasets
 from engine.datasets import download
+
+from ..wheel_guard import guard_wheel
+from .imports import ImportedSets
 
 GROUPS = (("Bundled", datasets.BUNDLED), ("Generated", datasets.GENERATED),
           ("Download", datasets.DOWNLOADABLE))
@@ -49,6 +57,7 @@ class DataControls(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._source = None
+        self._imports = ImportedSets()
         self._other_steps = []
         self._build()
 
@@ -105,10 +114,12 @@ class DataControls(QWidget):
         layout.addWidget(self.one_hot_check)
         layout.addWidget(self.other_steps)
         self.form = form
+        guard_wheel(self.combo, self.validation_combo, self.validation_spin, self.test_spin,
+                    self.seed_spin, self.scale_spin)
         self._update_enabled()
 
     def _fill_combo(self):
-        self.combo.blockSignals(True)
+        was_blocked = self.combo.blockSignals(True)
         self.combo.clear()
         model = self.combo.model()
         for title, names in GROUPS:
@@ -121,11 +132,21 @@ class DataControls(QWidget):
                 self.combo.addItem(dataset_label(name), name)
                 self.combo.setItemData(self.combo.count() - 1,
                                        datasets.info(name).description, Qt.ToolTipRole)
-        self.combo.addItem("Imported file", IMPORTED)
-        self.combo.setItemData(self.combo.count() - 1, "Use Import… to load a file.",
-                               Qt.ToolTipRole)
+        self._fill_imports(model)
+        self.combo.blockSignals(was_blocked)
+
+    def _fill_imports(self, model):
+        if not len(self._imports):
+            self.combo.addItem("Imported file", IMPORTED)
+            self.combo.setItemData(self.combo.count() - 1, "Use Import… to load a file.",
+                                   Qt.ToolTipRole)
+            model.item(self.combo.count() - 1).setEnabled(False)
+            return
+        self.combo.addItem("— Imported —", None)
         model.item(self.combo.count() - 1).setEnabled(False)
-        self.combo.blockSignals(False)
+        for i, (text, tip) in enumerate(self._imports.titles()):
+            self.combo.addItem(text, _import_key(i))
+            self.combo.setItemData(self.combo.count() - 1, tip, Qt.ToolTipRole)
 
     def refresh_labels(self):
         """Re-reads which downloadable sets are cached."""
@@ -141,11 +162,18 @@ class DataControls(QWidget):
             out["source"] = dict(self._source)
         else:
             out["dataset"] = self.combo.currentData()
+        if len(self._imports):
+            self._remember_import_steps()
+            out["imports"] = self._imports.to_spec()
         out["validation"] = self.validation_combo.currentData()
         out["validation_split"] = round(self.validation_spin.value(), 4)
         if self._source is not None:
             out["test_split"] = round(self.test_spin.value(), 4)
         out["seed"] = self.seed_spin.value()
+        out["preprocessing"] = self._steps()
+        return out
+
+    def _steps(self) -> list[dict]:
         steps = []
         if self.scale_check.isChecked():
             steps.append({"op": "scale", "factor": self.scale_spin.value()})
@@ -154,8 +182,7 @@ class DataControls(QWidget):
         steps += [dict(s) for s in self._other_steps]
         if self.one_hot_check.isChecked():
             steps.append({"op": "one_hot"})
-        out["preprocessing"] = steps
-        return out
+        return steps
 
     def set_spec(self, spec: dict) -> None:
         """Shows `spec` without emitting `changed`."""
@@ -166,7 +193,11 @@ class DataControls(QWidget):
             w.blockSignals(True)
         try:
             self._source = dict(spec["source"]) if spec.get("source") else None
-            key = IMPORTED if self._source is not None else spec.get("dataset")
+            self._imports = ImportedSets.from_spec(spec)
+            self._fill_combo()
+            key = spec.get("dataset")
+            if self._source is not None:
+                key = _import_key(self._imports.index(self._source))
             self.combo.setCurrentIndex(max(0, self.combo.findData(key)))
             self.validation_combo.setCurrentIndex(
                 max(0, self.validation_combo.findData(spec.get("validation", "split"))))
@@ -192,25 +223,38 @@ class DataControls(QWidget):
         self.other_steps.setVisible(bool(text))
 
     def set_source(self, source: dict, preprocessing: list[dict]) -> None:
-        """An imported file becomes the data (the combo shows "Imported file")."""
-        spec = {**self.spec(), "source": dict(source), "preprocessing": preprocessing,
-                "validation": "split"}
+        """An imported file becomes the data and joins the imported files in the list (a
+        file imported again replaces its entry)."""
+        spec = self.spec()
+        imports = ImportedSets(spec.get("imports") or ())
+        imports.add(source, preprocessing)
+        spec = {**spec, "source": dict(source), "preprocessing": preprocessing,
+                "validation": "split", "imports": imports.to_spec()}
         spec.pop("dataset", None)
         self.set_spec(spec)
-        self.combo.setItemText(self.combo.findData(IMPORTED), f"Imported: {_file(source)}")
         self.changed.emit()
+
+    def _remember_import_steps(self):
+        """Keeps the current import's preprocessing with it, for switching back later."""
+        index = self._imports.index(self._source)
+        if index is not None:
+            self._imports.set_preprocessing(index, self._steps())
 
     # ----- events ---------------------------------------------------------------------------------
     def _on_activated(self, index):
         name = self.combo.itemData(index)
         if name is None or name == IMPORTED:
             return
-        self._source = None
+        self._remember_import_steps()
+        chosen = _import_index(name)
+        self._source = None if chosen is None else self._imports.source(chosen)
         self.blockSignals(True)
-        self._set_steps(suggested_preprocessing(name))
+        self._set_steps(suggested_preprocessing(name) if chosen is None
+                        else self._imports.preprocessing(chosen))
         self.blockSignals(False)
         self._update_enabled()
-        self.dataset_chosen.emit(name)
+        if chosen is None:
+            self.dataset_chosen.emit(name)
         self.changed.emit()
 
     def _on_edit(self, *_):
@@ -246,7 +290,11 @@ def _step_text(step):
     return f"{step.get('op')}({args})"
 
 
-def _file(source):
-    from pathlib import Path  # noqa: PLC0415
+def _import_key(index) -> str | None:
+    """The combo's item data for imported file `index`."""
+    return None if index is None else f"{IMPORTED}:{index}"
 
-    return Path(str(source.get("path", ""))).name
+
+def _import_index(key) -> int | None:
+    prefix = f"{IMPORTED}:"
+    return int(key[len(prefix):]) if isinstance(key, str) and key.startswith(prefix) else None

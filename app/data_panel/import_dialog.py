@@ -4,18 +4,28 @@ The file is read with the engine's loader each time an option changes; a loader 
 shown as its message (the engine's messages name the line, column and value) and the
 Import button stays disabled until the file reads cleanly. `source_accepted(dict)` carries
 the source spec, e.g. {"kind": "csv", "path": ..., "label": "species", "task": "auto"}.
+
+A CSV offers every option of `from_csv` a user needs to fix a file in place: the label
+column, the feature columns, missing values, and skipping rows that do not parse; the
+loader's remedies are reworded to name these controls (`import_messages`). An image folder
+starts at its images' own size.
 """
 
-import csv
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, \
-    QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, \
+    QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from engine.data.csv_columns import header_columns
 from engine.errors import LayerCraftError
 
+from ..file_dialogs import open_file
+from . import options_text as text
+from .column_picker import ColumnPicker
+from .image_size import ImageSizeField
+from .import_messages import for_dialog, skipped_text
 from .prepared import load_source
 from .samples import SampleGrid, SampleTable
 
@@ -35,17 +45,6 @@ def source_bytes(path) -> int:
         return sum(f.stat().st_size for d in path.iterdir() if d.is_dir() for f in d.iterdir())
     except OSError:
         return 0
-
-
-def csv_columns(path) -> list[str]:
-    """Column names from the first line of a delimited file ([] when unreadable)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            first = f.readline()
-    except (OSError, UnicodeDecodeError):
-        return []
-    delimiter = max(",;\t|", key=first.count)
-    return [c.strip() for c in next(csv.reader([first], delimiter=delimiter), [])]
 
 
 def npz_keys(path) -> list[str]:
@@ -93,25 +92,41 @@ class ImportDialog(QDialog):
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.buttons)
 
-    def _combo(self, name, items, current=None):
+    def _combo(self, name, items, current=None, on_change=None):
         combo = QComboBox(objectName=f"import_{name}")
-        for text, data in items:
-            combo.addItem(text, data)
+        for label, data in items:
+            combo.addItem(label, data)
         if current is not None:
             combo.setCurrentIndex(max(0, combo.findData(current)))
-        combo.currentIndexChanged.connect(self.load_preview)
+        combo.currentIndexChanged.connect(on_change or self.load_preview)
         self.fields[name] = combo
         return combo
 
     def _build_csv(self, form):
-        columns = csv_columns(self.path)
+        columns = header_columns(self.path)
         items = [(c, c) for c in columns] + [("(no labels)", None)]
-        form.addRow("Label column", self._combo("label", items, columns[-1] if columns else None))
-        form.addRow("Task", self._combo("task", [("Automatic", "auto"),
-                                                 ("Classification", "classification"),
-                                                 ("Regression", "regression")]))
+        label = self._combo("label", items, columns[-1] if columns else None,
+                            on_change=self._on_label_changed)
+        self.fields["features"] = ColumnPicker(columns)
+        self.fields["features"].set_label(label.currentData())
+        self.fields["features"].changed.connect(self.load_preview)
+        form.addRow("Label column", label)
+        form.addRow(text.FEATURES, self.fields["features"])
+        form.addRow(text.TASK, self._combo("task", [("Automatic", "auto"),
+                                                    ("Classification", "classification"),
+                                                    ("Regression", "regression")]))
         form.addRow("Missing values", self._combo("missing", [
-            ("Report them", "error"), ("Drop those rows", "drop"), ("Fill column mean", "mean")]))
+            (text.MISSING_ERROR, "error"), (text.MISSING_DROP, "drop"),
+            (text.MISSING_MEAN, "mean")]))
+        form.addRow(text.BAD_ROWS, self._combo("on_bad_rows", [
+            (text.BAD_ROWS_ERROR, "error"), (text.BAD_ROWS_SKIP, "skip")]))
+        self.fields["on_bad_rows"].setToolTip(
+            "Rows with a feature value that is not a number, or with the wrong number of "
+            "values. Skipped rows are counted above the preview.")
+
+    def _on_label_changed(self):
+        self.fields["features"].set_label(self.fields["label"].currentData())
+        self.load_preview()
 
     def _build_npz(self, form):
         keys = npz_keys(self.path)
@@ -121,15 +136,9 @@ class ImportDialog(QDialog):
                                                 [(k, k) for k in keys]))
 
     def _build_image_folder(self, form):
-        size = QWidget()
-        row = QHBoxLayout(size)
-        row.setContentsMargins(0, 0, 0, 0)
-        for name in ("height", "width"):
-            spin = QSpinBox(objectName=f"import_{name}", minimum=4, maximum=1024, value=32)
-            spin.editingFinished.connect(self.load_preview)
-            self.fields[name] = spin
-            row.addWidget(spin)
-        form.addRow("Image size (h × w)", size)
+        self.fields["image_size"] = ImageSizeField(self.path)
+        self.fields["image_size"].edited.connect(self.load_preview)
+        form.addRow("Image size (h × w)", self.fields["image_size"])
         form.addRow("Colour", self._combo("color_mode", [("Grayscale", "grayscale"),
                                                          ("RGB", "rgb")]))
 
@@ -150,7 +159,7 @@ class ImportDialog(QDialog):
         form.addRow("Labels file", row)
 
     def _browse_labels(self):
-        path, _ = QFileDialog.getOpenFileName(self, "IDX labels file", str(Path(self.path).parent))
+        path = open_file(self, "IDX labels file", "idx")
         if path:
             self.labels_edit.setText(path)
             self.load_preview()
@@ -161,8 +170,8 @@ class ImportDialog(QDialog):
         out = {"kind": self.kind, "path": self.path}
         for name, field in self.fields.items():
             out[name] = field.currentData() if isinstance(field, QComboBox) else field.value()
-        if self.kind == "image_folder":
-            out["image_size"] = [out.pop("height"), out.pop("width")]
+        if self.kind == "csv" and out["features"] is None:
+            del out["features"]  # every column but the label: the loader's default
         if self.kind == "idx":
             out["labels"] = self.labels_edit.text().strip() or None
         if self.kind == "npz":
@@ -185,7 +194,7 @@ class ImportDialog(QDialog):
             self.loaded = load_source(self.kind, options)
         except (LayerCraftError, OSError, ValueError) as exc:
             self.loaded = None
-            self._show_error(str(exc))
+            self._show_error(for_dialog(str(exc)))
             return False
         self._show_preview(self.loaded)
         return True
@@ -210,7 +219,7 @@ class ImportDialog(QDialog):
 
     def _on_read_failed(self, message, details):
         self.loaded = None
-        self._show_error(message)
+        self._show_error(for_dialog(message))
 
     def done(self, result):
         if self._reader is not None:
@@ -242,8 +251,10 @@ class ImportDialog(QDialog):
         else:
             parts.append(f"regression target from {float(np.min(y)):.4g} to "
                          f"{float(np.max(y)):.4g}")
-        self.status.setProperty("role", "ok" if y is not None else "warning")
-        self.status.setText("; ".join(parts) + ".")
+        skipped = getattr(loaded, "skipped_rows", 0)
+        self.status.setProperty("role", "ok" if y is not None and not skipped else "warning")
+        self.status.setText("; ".join(parts) + "." + (f"\n{skipped_text(loaded)}" if skipped
+                                                      else ""))
         self._restyle()
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(y is not None)
         count = min(len(x), PREVIEW_ROWS)

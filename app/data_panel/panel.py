@@ -11,13 +11,14 @@ import traceback
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QProgressBar, \
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QProgressBar, \
     QPushButton, QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from engine import datasets
 from engine.errors import LayerCraftError
 
 from ..commands import SetParam
+from ..file_dialogs import open_file, open_folder
 from .background import PrepareJob
 from .controls import DataControls, suggested_preprocessing
 from .import_dialog import KIND_TITLES, ImportDialog
@@ -384,11 +385,10 @@ class DataPanel(QWidget):
         self.controls.set_source(source, steps)
 
     def _ask_path(self, kind):
+        # each kind of file starts in the folder it was last imported from
         if kind == "image_folder":
-            return QFileDialog.getExistingDirectory(self, "Image folder (one subfolder per class)")
-        path, _ = QFileDialog.getOpenFileName(self, f"Import {KIND_TITLES[kind]}", "",
-                                              FILE_FILTERS[kind])
-        return path
+            return open_folder(self, "Image folder (one subfolder per class)", kind)
+        return open_file(self, f"Import {KIND_TITLES[kind]}", kind, FILE_FILTERS[kind])
 
     def shutdown(self) -> None:
         self.job.shutdown()
