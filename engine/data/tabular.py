@@ -66,9 +66,9 @@ def from_csv(path, label=None, features=None, delimiter=None, header=True, missi
             values are governed by `missing`, not by this. Defaults to `"error"`.
 
     Returns:
-        `CsvData` (a `LoadedData`) with `x` float32 `(rows, features)`, `y` int64 class indices (mapping in
-        `class_names`, sorted) or float32 targets, `feature_names`, and the count of skipped
-        rows. Unpacks as `x, y`.
+        `CsvData` (a `LoadedData`) with `x` float32 `(rows, features)`, `y` int64 class
+        indices (mapping in `class_names`, sorted) or float32 targets, `feature_names`, and
+        the rows skipped (`skipped_rows`, `first_skipped`). Unpacks as `x, y`.
 
     Raises:
         DataError: naming the file, line, column and value, with a fix.
