@@ -6,7 +6,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, \
     QLabel, QWidget
 
-from . import clipboard, edits, examples, messages, theme
+from . import clipboard, edits, examples, messages, theme, window_layout
 from .actions import build_menus, build_toolbar, create_actions
 from .canvas.scene import GraphScene
 from .canvas.view import GraphView
@@ -54,9 +54,12 @@ class MainWindow(QMainWindow):
 
         install_training(self)
         install_data_and_analysis(self)
-        # Room for the summary table under the properties, now the workbench has its height.
-        self.resizeDocks([self.docks["properties"], self.docks["summary"]], [250, 260],
-                         Qt.Vertical)
+        window_layout.apply_default_layout(self)
+        reset = QAction("&Reset Layout", self)
+        reset.setObjectName("resetLayoutAction")
+        reset.setStatusTip("Put every panel back where it starts, at its default size")
+        reset.triggered.connect(lambda: window_layout.apply_default_layout(self))
+        self.menus["view"].addAction(reset)
         open_checkpoint = QAction("Open &Checkpoint...", self)
         open_checkpoint.setObjectName("openCheckpointAction")
         open_checkpoint.setStatusTip("Load a saved .lcm checkpoint: model, weights and curves")
@@ -94,12 +97,6 @@ class MainWindow(QMainWindow):
                                         Qt.RightDockWidgetArea),
                  "workbench": self._dock("Workbench", "workbenchDock", self.bottom_tabs,
                                          Qt.BottomDockWidgetArea)}
-        self.tabifyDockWidget(docks["summary"], docks["problems"])
-        docks["summary"].raise_()
-        self.resizeDocks([docks["palette"]], [230], Qt.Horizontal)
-        self.resizeDocks([docks["properties"]], [340], Qt.Horizontal)
-        self.resizeDocks([docks["properties"], docks["summary"]], [480, 330], Qt.Vertical)
-        self.resizeDocks([docks["workbench"]], [170], Qt.Vertical)
         return docks
 
     def install_tab(self, name: str, widget: QWidget) -> None:
@@ -117,6 +114,8 @@ class MainWindow(QMainWindow):
         a["redo"].triggered.connect(doc.undo_stack.redo)
         doc.undo_stack.canUndoChanged.connect(a["undo"].setEnabled)
         doc.undo_stack.canRedoChanged.connect(a["redo"].setEnabled)
+        doc.undo_stack.undoTextChanged.connect(lambda text: _name_action(a["undo"], "Undo", text))
+        doc.undo_stack.redoTextChanged.connect(lambda text: _name_action(a["redo"], "Redo", text))
         a["undo"].setEnabled(False)
         a["redo"].setEnabled(False)
         a["new"].triggered.connect(self.project.new)
@@ -260,6 +259,12 @@ class MainWindow(QMainWindow):
         shutdown_data_and_analysis(self)
         self.project.shutdown()
         event.accept()
+
+
+def _name_action(action, verb: str, text: str) -> None:
+    """Edit > Undo names what it undoes ("Undo Add Dense"), as desktop apps do."""
+    action.setText(f"&{verb} {text}" if text else f"&{verb}")
+    action.setToolTip(f"{verb} {text}" if text else f"{verb} the last edit")
 
 
 def _data_info(document):
