@@ -5,7 +5,7 @@ message. `load` is the one entry that reads a file: it checks the model and ever
 against `project_schema` before anything is replaced, so a bad file either opens with
 warnings (`Project.warnings`) or raises `ProjectError`, never another exception. Saving is
 atomic (temporary file in the same folder, flush, fsync, `os.replace`), so a failed save
-never damages the last good file; see `atomic_file`.
+never damages the last good file; see `engine.atomic_write`.
 """
 
 from dataclasses import dataclass, field
@@ -13,9 +13,9 @@ import json
 import os
 
 from engine.errors import LayerCraftError
+from engine.atomic_write import write_bytes_atomically
 from engine.graph import ModelGraph
 
-from .atomic_file import write_text_atomic
 from .project_schema import ProjectError, check_layer_classes, validate_sections
 
 FORMAT = "layercraft.project"
@@ -120,13 +120,10 @@ def save(path, project: Project) -> None:
 
 
 def write_json_atomic(path, data) -> None:
-    """Writes `data` as JSON; raises ProjectError when it cannot (the old file stays)."""
-    path = os.fspath(path)
-    try:
-        write_text_atomic(path, json.dumps(data, indent=1))
-    except OSError as exc:
-        raise ProjectError(f"Cannot save {path}: {exc.strerror or exc}. The previous file "
-                           "is unchanged.") from None
+    """Writes `data` as JSON, atomically, keeping the file's mode and sweeping the temporary
+    files of killed saves; raises ProjectError when it cannot (the old file stays)."""
+    write_bytes_atomically(os.fspath(path), json.dumps(data, indent=1).encode("utf-8"),
+                           error_class=ProjectError, what="project")
 
 
 def from_document(document) -> Project:

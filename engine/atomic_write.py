@@ -67,17 +67,18 @@ def write_bytes_atomically(path, data: bytes, *, error_class=CheckpointError,
     _sync_folder(folder)
 
 
-def remove_orphaned_temps(folder) -> list[str]:
+def remove_orphaned_temps(folder, now: float | None = None) -> list[str]:
     """Removes the temporary files of killed saves in `folder`; returns their names.
 
-    Only names of our own pattern are touched, never a file another save still holds.
+    Only names of our own pattern are touched (checkpoints' `.<name>.lcsave-*.tmp` and older
+    projects' `.lcsave-*.tmp`), never a link, a folder or a file another save still holds.
     """
     removed = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
-    now = time.time()
+    now = time.time() if now is None else now
     for entry in entries:
         if _OURS.match(entry.name) and _remove_if_orphan(entry, now):
             removed.append(entry.name)
@@ -120,17 +121,32 @@ def _lock(fd: int, blocking: bool) -> bool:
 
 
 def _mode_for(path: str) -> int:
-    """Keeps the permissions of the file being replaced; 0o644 for a new file."""
+    """Keeps the permissions of the file being replaced; a new file gets the usual mode
+    (0o666 less the umask), not mkstemp's private 0o600."""
     try:
-        return os.stat(path).st_mode & 0o777
+        return os.stat(path).st_mode & 0o7777
     except OSError:
-        return 0o644
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
 
 
 def _write_failure(path, exc, what: str) -> str:
     return (f"Could not write the {what} '{path}': {exc.strerror or exc}. Check that the "
             "folder exists, that you may write there and that the disk has free space. "
-            "Any previous file under that name is unchanged.")
+            "The previous file is unchanged.")
 
 
 def _remove_quietly(path: str) -> None:

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from app import atomic_file, project_io
+from app import project_io
+from engine import atomic_write
 
 MODEL = {"format": "layercraft.model", "version": 1, "layers": [], "outputs": []}
 
@@ -41,14 +42,14 @@ def test_that_a_new_project_file_gets_the_usual_mode_not_a_private_one(tmp_path,
 
 
 def test_that_the_umask_is_read_without_changing_it(umask_022):
-    assert atomic_file.current_umask() == 0o022
+    assert atomic_write.current_umask() == 0o022
     assert os.umask(0o022) == 0o022
 
 
 def test_that_a_save_sweeps_old_temporary_files_of_our_naming_only(tmp_path):
-    old = time.time() - 2 * atomic_file.STALE_AFTER_S
+    old = time.time() - 10
     names = {"orphan": ".lcsave-ab12cd34.tmp", "fresh": ".lcsave-zz99yy88.tmp",
-             "engine": ".run.lcm.lcsave-ab12cd34.tmp", "foreign": ".other-ab12cd34.tmp",
+             "checkpoint": ".run.lcm.lcsave-ab12cd34.tmp", "foreign": ".other-ab12cd34.tmp",
              "user": "notes.tmp"}
     for key, name in names.items():
         (tmp_path / name).write_bytes(b"half a project")
@@ -58,12 +59,11 @@ def test_that_a_save_sweeps_old_temporary_files_of_our_naming_only(tmp_path):
     project_io.save(tmp_path / "p.lcproj", project_io.Project(model=MODEL))
 
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == sorted(["p.lcproj"] + [names[k] for k in ("fresh", "engine", "foreign",
-                                                              "user")])
+    assert left == sorted(["p.lcproj"] + [names[k] for k in ("fresh", "foreign", "user")])
 
 
 def test_that_the_sweep_never_follows_a_link_or_removes_a_folder(tmp_path):
-    old = time.time() - 2 * atomic_file.STALE_AFTER_S
+    old = time.time() - 10
     target = tmp_path / "keep.txt"
     target.write_text("mine")
     (tmp_path / ".lcsave-link0001.tmp").symlink_to(target)
@@ -71,7 +71,7 @@ def test_that_the_sweep_never_follows_a_link_or_removes_a_folder(tmp_path):
     for name in (".lcsave-link0001.tmp", ".lcsave-dir00001.tmp"):
         os.utime(tmp_path / name, (old, old), follow_symlinks=False)
 
-    assert atomic_file.remove_stale_temps(tmp_path) == []
+    assert atomic_write.remove_orphaned_temps(tmp_path) == []
     assert target.read_text() == "mine"
 
 
@@ -81,6 +81,6 @@ def test_that_a_temporary_file_a_living_save_holds_is_not_swept(tmp_path):
     temp.write_bytes(b"being written")
     with open(temp, "rb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
-        later = time.time() + 2 * atomic_file.STALE_AFTER_S
-        assert atomic_file.remove_stale_temps(tmp_path, now=later) == []
+        later = time.time() + 3600
+        assert atomic_write.remove_orphaned_temps(tmp_path, now=later) == []
     assert temp.exists()
