@@ -87,10 +87,18 @@ def load(name, n_samples=500, noise=None, seed=0, test_split=TEST_SPLIT, **optio
     return train, test
 
 
+#: A 2-D toy set larger than this teaches nothing more and only fills memory (10M points =
+#: 80 MB of float32); more classes than points-per-class make no picture either.
+MAX_SAMPLES = 10_000_000
+MAX_CLASSES = 1000
+
+
 def _start(n_samples, noise, seed, classes):
-    n_samples = validate_param(Param("n_samples", INT, 500, minimum=2), n_samples, "data set")
+    n_samples = validate_param(Param("n_samples", INT, 500, minimum=2, maximum=MAX_SAMPLES),
+                               n_samples, "data set")
     validate_param(Param("noise", FLOAT, 0.1, minimum=0.0), noise, "data set")
-    classes = validate_param(Param("classes", INT, 2, minimum=2), classes, "data set")
+    classes = validate_param(Param("classes", INT, 2, minimum=2, maximum=MAX_CLASSES), classes,
+                             "data set")
     if n_samples < 2 * classes:
         raise SpecError(f"`n_samples` must be at least {2 * classes} for {classes} classes. "
                         f"Received: n_samples={n_samples}")

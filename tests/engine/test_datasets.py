@@ -117,3 +117,12 @@ def test_that_keras_style_modules_are_there():
     for module in (datasets.mnist, datasets.fashion_mnist, datasets.cifar10):
         assert callable(module.load_data)
     assert datasets.is_available_offline("digits") and datasets.is_available_offline("xor")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"n_samples": 10**8}, "n_samples` must be an integer >= 2 and <= 10000000"),
+    ({"n_samples": 1000, "classes": 10**7}, "classes` must be an integer >= 2 and <= 1000"),
+])
+def test_that_generated_sets_refuse_sizes_that_would_only_fill_memory(options, message):
+    with pytest.raises(SpecError, match=message):
+        datasets.load("spirals", **options)
