@@ -35,7 +35,7 @@ def encode(tensors: dict) -> bytes:
     for name, array in tensors.items():
         array = np.asarray(array)
         dtype = DTYPES[_dtype_name(name, array)]
-        checked[name] = np.ascontiguousarray(array, dtype=dtype)
+        checked[name] = np.asarray(array, dtype=dtype, order="C")  # 0-d stays 0-d
     try:
         return _library_save(checked)
     except (safetensors.SafetensorError, ValueError, TypeError) as exc:

@@ -242,6 +242,7 @@ def test_that_safetensors_round_trip_every_allowed_dtype_in_the_library_format(r
         assert set(decoded) == set(tensors)
         for name, value in tensors.items():
             np.testing.assert_array_equal(decoded[name], value)
+            assert decoded[name].shape == value.shape
             assert decoded[name].dtype == value.dtype.newbyteorder("=")
 
 
