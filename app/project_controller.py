@@ -11,7 +11,7 @@ import traceback
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from . import examples, messages, project_io, settings
+from . import examples, messages, project_io, questions, settings
 from .autosave import Autosaver, find_recoveries, read_recovery
 
 FILTER = "LayerCraft projects (*.lcproj)"
@@ -35,6 +35,7 @@ class ProjectController(QObject):
         self.ask_save_path = self._ask_save_path
         self.ask_unsaved = self._ask_unsaved
         self.ask_restore = self._ask_restore
+        self._unsaved_action = "closing it"  # what the unsaved-changes question names
 
     # ----- titles ---------------------------------------------------------------------------------
     def title(self) -> str:
@@ -136,10 +137,15 @@ class ProjectController(QObject):
         messages.notify(f"Model spec exported to {path}")
         return True
 
-    def maybe_save(self) -> bool:
-        """True when it is fine to drop the current project (saved, discarded or unchanged)."""
+    def maybe_save(self, action: str = "closing it") -> bool:
+        """True when it is fine to drop the current project (saved, discarded or unchanged).
+
+        Args:
+            action: What is about to happen, for the question ("opening a checkpoint").
+        """
         if not self.document.is_modified():
             return True
+        self._unsaved_action = action
         answer = self.ask_unsaved()
         if answer == "save":
             return self.save()
@@ -183,12 +189,20 @@ class ProjectController(QObject):
         path, _ = QFileDialog.getSaveFileName(self.widget, "Save project", start, FILTER)
         return path
 
-    def _ask_unsaved(self) -> str:
-        answer = QMessageBox.question(
+    def unsaved_question(self) -> questions.Question:
+        """The Save / Cancel / Discard question; Save is the default, Discard far left."""
+        return questions.Question(
             self.widget, "Unsaved changes",
-            f"Save the changes to '{self.display_name}' before closing it?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
-        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+            f"Save the changes to '{self.display_name}' before {self._unsaved_action}?",
+            confirm="Save", cancel="Cancel", destructive="Discard changes",
+            detail="Discarded changes cannot be brought back.")
+
+    def _ask_unsaved(self) -> str:
+        dialog = self.unsaved_question()
+        dialog.exec()
+        dialog.deleteLater()
+        return {questions.CONFIRM: "save", questions.DESTRUCTIVE: "discard"}.get(
+            dialog.answer, "cancel")
 
     def _ask_restore(self, path) -> bool:
         answer = QMessageBox.question(

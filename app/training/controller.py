@@ -7,7 +7,7 @@ resume through the engine model, and `shutdown(timeout)` that waits and never te
 
 import copy
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from .callbacks import build_callbacks
 from .job import ResumeState, TrainingJob
@@ -113,6 +113,28 @@ class TrainingController(QObject):
             self._worker.resume()
             self._paused = False
             self.paused_changed.emit(False)
+
+    def stop_and_wait(self, timeout_ms: int = 10_000) -> bool:
+        """Stops the run and waits up to `timeout_ms` with the event loop running; True when
+        the run has ended.
+
+        The GUI keeps painting, and the run's last signals are delivered before this returns
+        (`run_finished` first, then `running_changed(False)`), so the runs table records the
+        run as the Stop button does. User input waits: no second quit or Train meanwhile.
+        """
+        if self._thread is None:
+            return True
+        self.stop()
+        loop = QEventLoop(self)
+        timer = QTimer(loop, singleShot=True, interval=timeout_ms, timeout=loop.quit)
+        self.running_changed.connect(loop.quit)
+        timer.start()
+        try:
+            loop.exec(QEventLoop.ExcludeUserInputEvents)
+        finally:
+            self.running_changed.disconnect(loop.quit)
+            loop.deleteLater()
+        return self._thread is None
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stops and waits up to `timeout_ms`; True when no thread is left running.

@@ -3,49 +3,18 @@ panel (when present), the canvas lock and the quit/close guard."""
 
 from functools import partial
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QMessageBox, QSplitter
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter
 
-from .. import messages
 from .canvas_lock import CanvasLock
 from .charts import LiveCharts
 from .controller import TrainingController
 from .data_source import panel_owner, prepare
 from .panel import TrainingPanel
+from .quit_guard import TrainingGuard
 from .runs import RunsView
 
 MIN_DOCK_HEIGHT = 330  # room for the charts while a run trains
-STOP_WAIT_MS = 10_000
-
-
-class TrainingGuard(QObject):
-    """Asks before a running training is dropped (quit, new, open); stops and waits.
-
-    `ask_stop` is replaceable (tests answer it without a modal dialog).
-    """
-
-    def __init__(self, window, controller):
-        super().__init__(window)
-        self.window, self.controller = window, controller
-        self.ask_stop = self._ask_stop
-        self._maybe_save = window.project.maybe_save
-        window.project.maybe_save = self.maybe_save
-
-    def maybe_save(self) -> bool:
-        if self.controller.is_running():
-            if not self.ask_stop():
-                return False
-            if not self.controller.shutdown(STOP_WAIT_MS):
-                messages.show_error(self.window, "The training run is still finishing its "
-                                    "current step. Try again in a moment.")
-                return False
-        return self._maybe_save()
-
-    def _ask_stop(self) -> bool:
-        answer = QMessageBox.question(self.window, "Training is running",
-                                      "A training run is in progress. Stop it?",
-                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-        return answer == QMessageBox.Yes
 
 
 def input_shape(document):

@@ -1,0 +1,101 @@
+"""Quitting during a run, opening a checkpoint over unsaved edits, the live runs table with
+disk use and Delete run, and reopening a project with its last run's weights."""
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from app import messages, project_io, questions
+from app.training import install_training
+
+
+@pytest.fixture
+def trained_window(window):
+    install_training(window)
+    window.training_guard.ask_stop = lambda: True
+    window.training_panel.form.epochs.setValue(2)
+    window.training_panel.form.batch_size.setValue(64)
+    return window
+
+
+def start_long_run(qtbot, window):
+    window.training_panel.form.epochs.setValue(10_000)
+    with qtbot.waitSignal(window.training_controller.batch_ended, timeout=10_000):
+        assert window.training_panel.train() is not None
+
+
+def test_that_quitting_during_training_records_the_run_and_asks_to_save(
+        qtbot, trained_window, tmp_path):
+    window = trained_window
+    window.training_panel.form.epochs.setValue(10_000)
+    path = str(tmp_path / "saved.lcproj")
+    assert window.project.save_as(path)
+    start_long_run(qtbot, window)
+    asked = []
+    window.project.ask_unsaved = lambda: asked.append("unsaved") or "save"
+    assert window.close()
+    assert asked == ["unsaved"]
+    runs = project_io.load(path).runs
+    assert [run["reason"] for run in runs] == ["stopped"]
+
+
+def test_that_the_gui_keeps_running_while_a_stop_is_awaited(qtbot, trained_window,
+                                                             monkeypatch):
+    window = trained_window
+    start_long_run(qtbot, window)
+    controller = window.training_controller
+    monkeypatch.setattr(controller, "stop", lambda: None)  # a batch that takes its time
+    ticks = []
+    timer = QTimer(interval=10, timeout=lambda: ticks.append(1))
+    timer.start()
+    assert not controller.stop_and_wait(300)
+    timer.stop()
+    assert len(ticks) >= 5  # a blocking wait() would run no timer until it ended
+    monkeypatch.undo()
+    assert controller.stop_and_wait(10_000)
+    assert window.document.settings["runs"][-1]["reason"] == "stopped"
+
+
+def test_that_a_stop_that_takes_too_long_keeps_the_window_open_and_says_so(
+        qtbot, trained_window, monkeypatch):
+    window = trained_window
+    start_long_run(qtbot, window)
+    controller = window.training_controller
+    monkeypatch.setattr(controller, "stop", lambda: None)  # a batch that does not end
+    window.training_guard.wait_ms = 300
+    assert not window.close()
+    assert controller.is_running()
+    assert any("still finishing" in box.text() for box in messages.open_dialogs())
+    for box in messages.open_dialogs():
+        box.close()
+    monkeypatch.undo()
+    assert controller.stop_and_wait(10_000)
+
+
+def test_that_no_destructive_button_sits_where_the_stop_confirmation_was(trained_window):
+    window = trained_window
+    stop = window.training_guard.stop_question()
+    save = window.project.unsaved_question()
+    for dialog in (stop, save):
+        dialog.resize(dialog.sizeHint())
+        dialog.show()
+    confirm = stop.buttons[questions.CONFIRM]
+    discard = save.buttons[questions.DESTRUCTIVE]
+    assert confirm.isDefault() and save.buttons[questions.CONFIRM].isDefault()
+    assert save.buttons[questions.CONFIRM].text() == "Save"
+    # Both dialogs are centred on the window: the confirm button lies right of the centre,
+    # Discard left of it, so a second click where the first was can never discard.
+    assert confirm.geometry().left() > stop.width() / 2
+    assert discard.geometry().right() < save.width() / 2
+    assert stop.width() == save.width()  # and Save lands where Stop was
+    assert save.buttons[questions.CONFIRM].geometry().right() == confirm.geometry().right()
+    for dialog in (stop, save):
+        dialog.choose(questions.CANCEL)
+
+
+def test_that_keep_training_cancels_the_quit(qtbot, trained_window):
+    window = trained_window
+    start_long_run(qtbot, window)
+    window.training_guard.ask_stop = lambda: False
+    assert not window.close()
+    assert window.training_controller.is_running()
+    assert window.training_controller.stop_and_wait(10_000)
