@@ -64,6 +64,9 @@ class MainWindow(QMainWindow):
         open_checkpoint.setObjectName("openCheckpointAction")
         open_checkpoint.setStatusTip("Load a saved .lcm checkpoint: model, weights and curves")
         open_checkpoint.triggered.connect(self.runs_view.open_file)
+        # A checkpoint replaces the canvas and its undo history: ask first, as Open does.
+        self.runs_view.confirm_replace = lambda: self.project.maybe_save(
+            "opening a checkpoint")
         self.menus["file"].insertAction(self.menus["examples"].menuAction(), open_checkpoint)
 
     # ----- docks ------------------------------------------------------------------------------------

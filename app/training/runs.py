@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QHBoxLayout, QHead
 from engine.callbacks import metric_direction
 from engine.errors import LayerCraftError
 
+from .. import messages
 from .checkpoints import describe, load_into_app
 from .panel import clock
 
@@ -42,6 +43,9 @@ class RunsView(QWidget):
         self.setObjectName("runsView")
         self.document, self.controller, self.charts = document, controller, charts
         self._pending = None
+        #: () -> bool: may the canvas be replaced? (the window asks Save / Discard / Cancel)
+        self.confirm_replace = lambda: True
+        self.ask_checkpoint_path = self._ask_checkpoint_path
         self._build()
         document.reset.connect(self._on_reset)
         document.project_changed.connect(self._on_project_changed)
@@ -209,7 +213,11 @@ class RunsView(QWidget):
         return bool(path) and self.load_path(path)
 
     def load_path(self, path: str) -> bool:
+        """Loads checkpoint `path` over the canvas, after asking about unsaved edits."""
         if self.controller.is_running():
+            messages.notify("Stop training before loading a checkpoint.")
+            return False
+        if not self.confirm_replace():
             return False
         return load_into_app(path, self.document, self.controller, self.charts, self)
 
@@ -217,8 +225,11 @@ class RunsView(QWidget):
         if self.load_selected():
             self.resume_requested.emit()
 
-    def open_file(self):
+    def open_file(self) -> bool:
+        path = self.ask_checkpoint_path()
+        return bool(path) and self.load_path(path)
+
+    def _ask_checkpoint_path(self) -> str:
         path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "",
                                               "LayerCraft checkpoints (*.lcm);;All files (*)")
-        if path:
-            self.load_path(path)
+        return path

@@ -3,8 +3,10 @@ disk use and Delete run, and reopening a project with its last run's weights."""
 
 import pytest
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel
 
-from app import messages, project_io, questions
+from app import commands, messages, project_io, questions
 from app.training import install_training
 
 
@@ -99,3 +101,41 @@ def test_that_keep_training_cancels_the_quit(qtbot, trained_window):
     assert not window.close()
     assert window.training_controller.is_running()
     assert window.training_controller.stop_and_wait(10_000)
+
+
+def train(qtbot, window, folder=None):
+    if folder is not None:
+        window.training_panel.form.save.setChecked(True)
+        window.training_panel.form.save_folder.setText(str(folder))
+    with qtbot.waitSignal(window.training_controller.run_finished, timeout=10_000) as blocker:
+        assert window.training_panel.train() is not None
+    qtbot.waitUntil(lambda: not window.training_controller.is_running(), timeout=5000)
+    return blocker.args[1]
+
+
+def edit_canvas(window):
+    window.document.push(commands.SetParam(window.document, "dense", "units", 77))
+
+
+@pytest.mark.parametrize("answer", ["cancel", "save"])
+def test_that_open_checkpoint_asks_before_replacing_unsaved_edits(
+        qtbot, trained_window, tmp_path, answer):
+    window = trained_window
+    checkpoint = train(qtbot, window, tmp_path)["best_path"]
+    window.project.save_as(str(tmp_path / "p.lcproj"))
+    edit_canvas(window)
+    asked = []
+    window.project.ask_unsaved = lambda: asked.append(window.project.unsaved_question()
+                                                      .findChild(QLabel, "questionText")
+                                                      .text()) or answer
+    window.runs_view.ask_checkpoint_path = lambda: checkpoint
+    window.findChild(QAction, "openCheckpointAction").trigger()
+    assert asked and "before opening a checkpoint" in asked[0]
+    saved = project_io.load(str(tmp_path / "p.lcproj")).model
+    if answer == "cancel":
+        assert window.document.node("dense").config["units"] == 77
+        assert window.document.undo_stack.canUndo()
+    else:
+        assert [layer for layer in saved["layers"] if layer["name"] == "dense"][0][
+            "config"]["units"] == 77
+        assert window.document.node("dense").config["units"] != 77  # the checkpoint's model
