@@ -9,13 +9,14 @@ exactly like the training data (digits: ink 0..1 becomes 0..16, then the pipelin
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, \
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, \
     QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, \
     QVBoxLayout, QWidget
 
 from .data_panel.samples import BarChart, SampleGrid, SampleTable, to_pixmap
 from .evaluation_metrics import as_probabilities
 from .evaluation_view import model_input_shape
+from .file_dialogs import open_file
 from .prediction_pad import PadPage, image_to_pixels
 
 __all__ = ["PredictionView", "image_to_pixels"]
@@ -283,8 +284,8 @@ class PredictionView(QWidget):
         if not self.is_image:
             return False
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Load image", "",
-                                                  "Images (*.png *.jpg *.jpeg *.bmp *.gif)")
+            path = open_file(self, "Load image", "image",
+                             "Images (*.png *.jpg *.jpeg *.bmp *.gif)")
         if not path:
             return False
         try:

@@ -11,11 +11,12 @@ import csv
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, \
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, \
     QSlider, QVBoxLayout, QWidget
 import pyqtgraph as pg
 
 from .. import messages, theme
+from ..file_dialogs import save_file
 from .chart_plot import (OVERLAY_COLORS, ChartPlot, TimedGraphicsView, best_mark, legend_html,
                          plot_key, plot_order)
 from .job import INFO_KEYS
@@ -432,13 +433,12 @@ class LiveCharts(QWidget):
 
     # ----- export -----------------------------------------------------------------------------------
     def _ask_png(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Export chart", "training.png", "PNG (*.png)")
+        path = save_file(self, "Export chart", "chart", "training.png", "PNG (*.png)")
         if path:
             self.export_png(path)
 
     def _ask_csv(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv",
-                                              "CSV (*.csv)")
+        path = save_file(self, "Export history", "chart", "history.csv", "CSV (*.csv)")
         if path:
             self.export_csv(path)
 
