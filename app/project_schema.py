@@ -81,9 +81,20 @@ def _source(value, path, report):
     return DROP
 
 
+def _imported(value, path, report):
+    """One entry of the data list's imported files: its source and its own preprocessing."""
+    if not isinstance(value, dict) or _source(value.get("source"), f"{path}.source",
+                                              report) is DROP:
+        if not isinstance(value, dict):
+            report.warn(path, f"{shown(value)} is not an imported data set; it is left out.")
+        return DROP
+    return checked_fields(value, {"preprocessing": ListOf(Check(_step))}, path, report)
+
+
 DATA_FIELDS = {
     "dataset": Str("digits", choices=datasets.NAMES, optional=True),
     "source": Check(_source),
+    "imports": ListOf(Check(_imported)),
     "options": Fields(OPTION_FIELDS),
     "validation": Str("split", choices=("split", "test")),
     "validation_split": Float(0.0, 0.5, 0.1),

@@ -179,3 +179,17 @@ def test_that_a_checked_project_checks_again_without_warnings():
     project, warnings = repaired(raw)
     assert len(warnings) == 5
     assert repaired(project.to_json())[1] == []
+
+
+def test_that_imported_data_sets_are_checked_and_bad_entries_left_out():
+    raw = example("mlp_digits")
+    good = {"source": {"kind": "csv", "path": "/data/iris.csv"},
+            "preprocessing": [{"op": "standardize"}]}
+    raw["data"]["imports"] = [good, "junk", {"source": {"kind": "exe", "path": 3}},
+                              {**good, "preprocessing": [{"op": [["scale"]]}]}]
+    project, warnings = repaired(raw)
+    assert project.data["imports"] == [good, {**good, "preprocessing": []}]
+    assert any(w.startswith("data.imports[1]: 'junk' is not an imported data set")
+               for w in warnings)
+    assert any(w.startswith("data.imports[2].source:") for w in warnings)
+    assert any(w.startswith("data.imports[3].preprocessing[0]:") for w in warnings)
