@@ -22,6 +22,7 @@ from ..file_dialogs import open_file, open_folder
 from .background import PrepareJob
 from .controls import DataControls, suggested_preprocessing
 from .import_dialog import KIND_TITLES, ImportDialog
+from .import_messages import for_dialog
 from .prepared import normalized, prepare
 from .samples import BarChart, SampleGrid, SampleTable
 from .sanity import class_counts, sanity_warnings
@@ -236,6 +237,8 @@ class DataPanel(QWidget):
         self.download_row.setVisible(self.download_button.isVisible() or self.job.running)
         if self.controls.spec().get("dataset") in datasets.DOWNLOADABLE:
             self._show_download(active=False)
+        if self.controls.spec().get("source"):  # an imported file: name the dialog's controls
+            message = for_dialog(message)
         self._set_status(message, "error")
         self.summary.setText("No data")
         self.data_changed.emit(None)

@@ -240,3 +240,17 @@ def test_that_a_remembered_folder_that_was_deleted_falls_back_to_its_parent(tmp_
     Settings().set_last_dir(str(tmp_path / "gone" / "x.csv"), "csv")
     (tmp_path / "gone").rmdir()
     assert Settings().last_dir("csv") == str(tmp_path)
+
+
+def test_that_a_file_that_broke_after_its_import_is_reported_with_the_dialogs_words(
+        panel, qtbot, tmp_path):
+    path = labelled_csv(tmp_path, "later.csv")
+    import_csv(panel, qtbot, path)
+    with open(path, "a") as stream:
+        stream.write("1,oops,x\n")  # edited outside LayerCraft after the import
+    with qtbot.waitSignal(panel.data_changed, timeout=5000) as blocker:
+        panel._prepare(user=True)  # what a change of the data options does
+    assert blocker.args == [None]
+    message = panel.status.text()
+    assert "'oops' is not a number" in message
+    assert not PYTHON_ARGUMENT.search(message), message
