@@ -22,12 +22,12 @@ class Question(QDialog):
         title: The window title.
         text: The question, one short sentence.
         confirm: Text of the safe, default choice (right edge; Enter picks it).
-        cancel: Text of the choice that changes nothing (Escape picks it).
+        cancel: Text of a choice that changes nothing, if any (Escape always cancels).
         destructive: Text of a choice that throws something away (left edge), if any.
         detail: A second paragraph in smaller type. Defaults to none.
     """
 
-    def __init__(self, parent, title: str, text: str, confirm: str, cancel: str,
+    def __init__(self, parent, title: str, text: str, confirm: str, cancel: str | None,
                  destructive: str | None = None, detail: str = ""):
         super().__init__(parent)
         self.setObjectName("questionDialog")
@@ -57,12 +57,14 @@ class Question(QDialog):
         row.addLayout(column, 1)
         return row
 
-    def _button_row(self, confirm: str, cancel: str, destructive: str | None) -> QHBoxLayout:
+    def _button_row(self, confirm: str, cancel: str | None,
+                    destructive: str | None) -> QHBoxLayout:
         row = QHBoxLayout()
         if destructive:
             row.addWidget(self._button(DESTRUCTIVE, destructive))
         row.addStretch(1)
-        row.addWidget(self._button(CANCEL, cancel))
+        if cancel:
+            row.addWidget(self._button(CANCEL, cancel))
         default = self._button(CONFIRM, confirm)
         default.setDefault(True)
         default.setFocus()
@@ -86,7 +88,7 @@ class Question(QDialog):
         super().reject()
 
 
-def ask(parent, title: str, text: str, confirm: str, cancel: str,
+def ask(parent, title: str, text: str, confirm: str, cancel: str | None,
         destructive: str | None = None, detail: str = "") -> str:
     """Shows a `Question` modally and returns its answer (CONFIRM, CANCEL or DESTRUCTIVE)."""
     dialog = Question(parent, title, text, confirm, cancel, destructive, detail)

@@ -1,37 +1,23 @@
-"""RunsView: the project's training runs (settings, best metrics, duration, device,
-checkpoints), overlaying selected runs on the charts, and a checkpoint browser to load a
-checkpoint (or resume training from it)."""
+"""RunsView: the project's training runs, the running one included (settings, best metrics,
+duration, disk use, device, checkpoints), overlaying selected runs on the charts, deleting
+runs with their files, and a checkpoint browser to load a checkpoint (or resume from it).
 
-import datetime
+When a project opens, its last run's weights are reopened, so Evaluate and Predict work.
+"""
+
 import os
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, \
-    QPushButton, QTableWidget, QTableWidgetItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, \
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, \
     QWidget
 
-from engine.callbacks import metric_direction
-from engine.errors import LayerCraftError
-
-from .. import messages
-from .checkpoints import describe, load_into_app
-from .panel import clock
-
-COLUMNS = ("Run", "Result", "Epochs", "Best", "Duration", "Device", "Checkpoints")
-RESULTS = {"finished": "finished", "stopped": "stopped", "early_stopping": "early stop",
-           "nan": "NaN", "failed": "failed"}
-
-
-def best_values(history: dict) -> dict:
-    """The best value of each logged quantity (min for losses, max for accuracies...)."""
-    best = {}
-    for key, values in history.items():
-        finite = [v for v in values if v == v]
-        direction = metric_direction(key)
-        if finite and direction and key != "learning_rate":
-            best[key] = min(finite) if direction == "min" else max(finite)
-    return best
-
+from .. import messages, questions
+from .checkpoint_browser import CheckpointBrowser
+from .checkpoints import load_into_app
+from .live_run import LiveRun
+from .run_files import delete_files, files_to_delete, format_size, run_folder
+from .run_restore import reopen_weights
+from .runs_table import RunsTable
 
 class RunsView(QWidget):
     """Runs table + checkpoint browser; `resume_requested` asks the panel to continue."""
@@ -42,45 +28,44 @@ class RunsView(QWidget):
         super().__init__(parent)
         self.setObjectName("runsView")
         self.document, self.controller, self.charts = document, controller, charts
-        self._pending = None
+        self.live = None  # the LiveRun of the run training now
+        self._loading_checkpoint = False
         #: () -> bool: may the canvas be replaced? (the window asks Save / Discard / Cancel)
         self.confirm_replace = lambda: True
         self.ask_checkpoint_path = self._ask_checkpoint_path
+        self.ask_delete = self._ask_delete  # (question text) -> bool
         self._build()
         document.reset.connect(self._on_reset)
         document.project_changed.connect(self._on_project_changed)
+        controller.epoch_ended.connect(self._on_epoch_ended)
+        controller.checkpoint_saved.connect(self._on_checkpoint_saved)
+        controller.paused_changed.connect(self._on_paused)
         controller.run_finished.connect(self._on_run_finished)
+        controller.running_changed.connect(self._update_buttons)
         self.refresh()
 
     def _build(self):
-        self.table = QTableWidget(0, len(COLUMNS), objectName="runsTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table = RunsTable()
         self.table.itemSelectionChanged.connect(self._on_selection)
-        self.browser = QTreeWidget(objectName="checkpointBrowser")
-        self.browser.setHeaderLabels(["Checkpoint", "Epoch", "Monitored", "Saved"])
-        self.browser.setRootIsDecorated(False)
+        self.table.delete_requested.connect(self.delete_selected)
+        self.browser = CheckpointBrowser()
         self.browser.itemDoubleClicked.connect(self.load_selected)
         self.load_button = QPushButton("Load", objectName="loadCheckpointButton")
         self.resume_button = QPushButton("Resume training", objectName="resumeCheckpointButton")
+        self.delete_button = QPushButton("Delete run…", objectName="deleteRunButton")
+        self.delete_button.setToolTip("Remove the selected runs and delete their checkpoints")
         self.open_button = QPushButton("Open file…", objectName="openCheckpointButton")
         self.load_button.clicked.connect(self.load_selected)
         self.resume_button.clicked.connect(self._resume_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
         self.open_button.clicked.connect(self.open_file)
         title = QLabel("Runs of this project — select runs to overlay their curves")
         title.setProperty("role", "section")
         ckpt_title = QLabel("Checkpoints of the selected run")
         ckpt_title.setProperty("role", "section")
         buttons = QHBoxLayout()
-        buttons.addWidget(self.load_button)
-        buttons.addWidget(self.resume_button)
+        for button in (self.load_button, self.resume_button, self.delete_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
@@ -93,120 +78,130 @@ class RunsView(QWidget):
 
     # ----- records ----------------------------------------------------------------------------------
     def runs(self) -> list:
+        """The project's recorded runs (the running one is not among them yet)."""
         return list(self.document.settings.get("runs", []))
 
+    def rows(self) -> list:
+        """What the table shows: the recorded runs, then the running one."""
+        return self.runs() + ([self.live.record] if self.live is not None else [])
+
     def note_started(self, job) -> None:
-        """Called when the panel starts a run: remembers its settings for the record."""
-        self._pending = {"name": job.extra.get("run_name", "run"),
-                         "started": datetime.datetime.now().isoformat(timespec="seconds"),
-                         "settings": dict(job.settings),
-                         "resumed_from": job.resume.source if job.resume else None}
+        """Called when the panel starts a run: it shows as running from now on."""
+        self.live = LiveRun(job)
+        self.refresh()
+
+    def _on_epoch_ended(self, epoch, logs):
+        if self.live is not None:
+            self.live.epoch_ended(epoch, logs)
+            self._show_live()
+
+    def _on_checkpoint_saved(self, epoch, path):
+        if self.live is not None:
+            self.live.checkpoint_saved(path)
+            self._show_live()
+
+    def _on_paused(self, paused):
+        if self.live is not None:
+            self.live.set_paused(paused)
+            self._show_live()
+
+    def _show_live(self):
+        """Updates the running row in place, so the user's selection stays."""
+        self.table.set_row(len(self.rows()) - 1, self.live.record)
+        if self.table.selected_rows() == [len(self.rows()) - 1]:
+            self.browser.show_run(self.live.record)
 
     def _on_run_finished(self, run_id, summary):
-        record = dict(self._pending or {"name": f"run {run_id}"})
-        self._pending = None
-        history = (summary.get("history") or {}).get("history", {})
-        record.update(
-            reason=summary.get("reason"), message=summary.get("message", ""),
-            duration=round(float(summary.get("duration", 0.0)), 3),
-            device=summary.get("device", record.get("settings", {}).get("device", "cpu")),
-            epochs=int(summary.get("epoch", 0)), best=best_values(history),
-            history=history, checkpoints=list(summary.get("checkpoints", [])),
-            best_checkpoint=summary.get("best_path"))
-        self.document.set_project_field("runs", self.runs() + [record])
+        live, self.live = self.live, None
+        if live is None:  # a run started without the panel (tests, scripts)
+            return
+        self.document.set_project_field("runs", self.runs() + [live.finish(summary)])
 
     def _on_reset(self):
-        """Another project (new, opened): its runs, and its last run's curves on the charts."""
+        """Another project (new, opened): its runs, its last run's curves on the charts and
+        its last run's weights (unless a checkpoint is being loaded: it brings its own)."""
         self.refresh()
-        if not self.controller.is_running():
-            runs = self.runs()
-            self.charts.load_history(runs[-1].get("history", {}) if runs else {})
+        if self.controller.is_running():
+            return
+        runs = self.runs()
+        self.charts.load_history(runs[-1].get("history", {}) if runs else {})
+        if not self._loading_checkpoint:
+            self._reopen_weights(runs)
+
+    def _reopen_weights(self, runs):
+        model, message = reopen_weights(runs)
+        if model is not None:
+            self.controller.set_model(model, f"{runs[-1].get('name', 'the last run')} "
+                                             "(reopened with the project)")
+        if message:
+            messages.notify(message, 12_000)
 
     def _on_project_changed(self, key):
         if key == "runs":
             self.refresh()
 
     def refresh(self) -> None:
-        runs = self.runs()
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(runs))
-        for row, run in enumerate(runs):
-            best = run.get("best", {})
-            shown = [k for k in ("val_loss", "val_accuracy", "loss", "accuracy") if k in best][:2]
-            cells = (run.get("name", ""), RESULTS.get(run.get("reason"), run.get("reason", "")),
-                     str(run.get("epochs", "")),
-                     ", ".join(f"{k} {best[k]:.4g}" for k in shown),
-                     clock(run.get("duration", 0)), str(run.get("device", "")).upper(),
-                     str(len(run.get("checkpoints", []))))
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(self._tooltip(run))
-                self.table.setItem(row, col, item)
-        self.table.blockSignals(False)
-        if runs:
-            self.table.selectRow(len(runs) - 1)
+        rows = self.rows()
+        self.table.show_runs(rows)
+        if rows:
+            self.table.selectRow(len(rows) - 1)
         self._on_selection()
-
-    @staticmethod
-    def _tooltip(run) -> str:
-        s = run.get("settings", {})
-        lines = [f"Started {run.get('started', '?')}",
-                 f"epochs {s.get('epochs')}, batch size {s.get('batch_size')}, "
-                 f"device {s.get('device')}"]
-        if run.get("message"):
-            lines.append(run["message"])
-        if run.get("best_checkpoint"):
-            lines.append(f"Best checkpoint: {run['best_checkpoint']}")
-        return "\n".join(lines)
 
     # ----- selection: overlays + checkpoint list ------------------------------------------------------
     def selected_rows(self) -> list[int]:
-        return sorted({index.row() for index in self.table.selectedIndexes()})
+        return self.table.selected_rows()
 
     def _on_selection(self):
         runs, rows = self.runs(), self.selected_rows()
-        latest = len(runs) - 1
+        # The charts draw the running run, else the latest one: no overlay of those.
+        shown = len(runs) if self.live is not None else len(runs) - 1
         self.charts.set_overlays({runs[r].get("name", f"run {r}"): runs[r].get("history", {})
-                                  for r in rows if r != latest or self.controller.is_running()})
-        self._fill_browser(runs[rows[-1]] if rows else None)
+                                  for r in rows if r < len(runs) and r != shown})
+        all_rows = self.rows()
+        self.browser.show_run(all_rows[rows[-1]] if rows else None)
+        self._update_buttons()
 
-    def _fill_browser(self, run) -> None:
-        """Lists `run`'s checkpoints; keeps the selected one, else selects the best."""
-        previous = self.selected_checkpoint()
-        self.browser.clear()
-        current = None
-        for path in (run or {}).get("checkpoints", []):
-            item = QTreeWidgetItem([os.path.basename(path), "", "", ""])
-            item.setData(0, Qt.UserRole, path)
-            item.setToolTip(0, path)
-            try:
-                info = describe(path)
-            except (LayerCraftError, OSError) as exc:
-                item.setText(2, "unreadable")
-                item.setToolTip(2, str(exc))
-            else:
-                item.setText(1, str(info["epoch"]))
-                item.setText(2, ", ".join(f"{k} {v:.4g}" for k, v in info["values"].items()))
-                item.setText(3, info["created"].replace("T", " ")[:19])
-                if path == run.get("best_checkpoint"):
-                    item.setText(0, "★ " + item.text(0))
-                    current = current or item
-            self.browser.addTopLevelItem(item)
-            if path == previous:
-                current = item
-        for col in range(4):
-            self.browser.resizeColumnToContents(col)
+    def _update_buttons(self, *args):
+        idle = not self.controller.is_running()
         has = self.browser.topLevelItemCount() > 0
-        if has:
-            self.browser.setCurrentItem(current or self.browser.topLevelItem(0))
-            self.browser.scrollToItem(self.browser.currentItem())
-        self.load_button.setEnabled(has)
-        self.resume_button.setEnabled(has)
+        self.load_button.setEnabled(has and idle)
+        self.resume_button.setEnabled(has and idle)
+        deletable = [r for r in self.selected_rows() if r < len(self.runs())]
+        self.delete_button.setEnabled(bool(deletable))
+        self.table.delete_action.setEnabled(bool(deletable))
+
+    # ----- deleting runs ------------------------------------------------------------------------------
+    def delete_selected(self) -> bool:
+        """Removes the selected runs from the project and deletes their checkpoint files,
+        after a question that names the size. The running run is never touched."""
+        runs = self.runs()
+        chosen = [r for r in self.selected_rows() if r < len(runs)]
+        if not chosen:
+            return False
+        kept = [run for i, run in enumerate(runs) if i not in chosen]
+        files = [p for r in chosen for p in files_to_delete(runs[r], kept)]
+        size = sum(os.path.getsize(p) for p in files if os.path.isfile(p))
+        if not self.ask_delete(_delete_question(len(chosen), runs[chosen[0]], files, size)):
+            return False
+        failed = []
+        for r in chosen:
+            mine = files_to_delete(runs[r], kept)
+            failed += delete_files(mine, run_folder(runs[r]))
+        self.document.set_project_field("runs", kept)
+        if failed:
+            messages.show_error(self, "Some checkpoint files could not be deleted:\n"
+                                + "\n".join(failed[:5]), "\n".join(failed), "Delete run")
+        messages.notify(f"Deleted {_runs(len(chosen))} and {format_size(size)} of checkpoints.")
+        return True
+
+    def _ask_delete(self, text: str) -> bool:
+        answer = questions.ask(self, "Delete run", text, confirm="Keep", cancel=None,
+                               destructive="Delete", detail="This cannot be undone.")
+        return answer == questions.DESTRUCTIVE
 
     # ----- loading --------------------------------------------------------------------------------------
     def selected_checkpoint(self):
-        item = self.browser.currentItem()
-        return None if item is None else item.data(0, Qt.UserRole)
+        return self.browser.selected_path()
 
     def load_selected(self, *args) -> bool:
         path = self.selected_checkpoint()
@@ -219,7 +214,11 @@ class RunsView(QWidget):
             return False
         if not self.confirm_replace():
             return False
-        return load_into_app(path, self.document, self.controller, self.charts, self)
+        self._loading_checkpoint = True
+        try:
+            return load_into_app(path, self.document, self.controller, self.charts, self)
+        finally:
+            self._loading_checkpoint = False
 
     def _resume_selected(self):
         if self.load_selected():
@@ -233,3 +232,16 @@ class RunsView(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "",
                                               "LayerCraft checkpoints (*.lcm);;All files (*)")
         return path
+
+
+def _runs(count: int) -> str:
+    return "1 run" if count == 1 else f"{count} runs"
+
+
+def _delete_question(count: int, first: dict, files: list, size: int) -> str:
+    what = f"run '{first.get('name', 'run')}'" if count == 1 else _runs(count)
+    if not files:
+        return f"Remove {what} from the project? It has no checkpoint files on disk."
+    noun = "checkpoint file" if len(files) == 1 else "checkpoint files"
+    their = "its" if count == 1 else "their"
+    return f"Delete {what} and {their} {len(files)} {noun} ({format_size(size)})?"

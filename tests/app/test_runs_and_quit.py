@@ -1,13 +1,16 @@
 """Quitting during a run, opening a checkpoint over unsaved edits, the live runs table with
 disk use and Delete run, and reopening a project with its last run's weights."""
 
+import os
+
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from app import commands, messages, project_io, questions
-from app.training import install_training
+from app.training import install_training, run_files
+from app.training.runs_table import COLUMNS
 
 
 @pytest.fixture
@@ -139,3 +142,97 @@ def test_that_open_checkpoint_asks_before_replacing_unsaved_edits(
         assert [layer for layer in saved["layers"] if layer["name"] == "dense"][0][
             "config"]["units"] == 77
         assert window.document.node("dense").config["units"] != 77  # the checkpoint's model
+
+
+def cell(window, row, column):
+    table = window.runs_view.table
+    header = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    return table.item(row, header.index(column)).text()
+
+
+def test_that_the_running_run_is_in_the_table_from_its_start(qtbot, trained_window):
+    window = trained_window
+    start_long_run(qtbot, window)
+    assert window.runs_view.table.rowCount() == 1
+    assert cell(window, 0, "Status") == "running"
+    with qtbot.waitSignal(window.training_controller.epoch_ended, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: cell(window, 0, "Epochs").endswith("/ 10000"))
+    assert cell(window, 0, "Epochs") != "0 / 10000"
+    assert "%" in cell(window, 0, "Best loss / acc")
+    assert not window.runs_view.delete_button.isEnabled()  # never the files of a live run
+    assert not window.runs_view.delete_selected()
+    assert window.training_controller.stop_and_wait(10_000)
+    assert window.runs_view.table.rowCount() == 1
+    assert cell(window, 0, "Status") == "stopped"
+
+
+def test_that_the_best_column_is_readable_at_the_default_size(qtbot, trained_window):
+    window = trained_window
+    train(qtbot, window)
+    window.show()
+    window.bottom_tabs.setCurrentWidget(window.tab_pages["Charts"])
+    qtbot.waitExposed(window)
+    table = window.runs_view.table
+    column = COLUMNS.index("Best loss / acc")
+    text = table.item(0, column).text()
+    right = table.columnViewportPosition(column) + table.columnWidth(column)
+    assert table.fontMetrics().horizontalAdvance(text) < table.columnWidth(column)
+    assert 0 <= table.columnViewportPosition(column) and right <= table.viewport().width()
+
+
+def test_that_disk_use_is_the_size_of_the_runs_checkpoint_files(qtbot, trained_window,
+                                                                 tmp_path):
+    window = trained_window
+    summary = train(qtbot, window, tmp_path / "ckpt")
+    run = window.document.settings["runs"][-1]
+    files = run_files.checkpoint_files(run)
+    assert summary["best_path"] in files
+    assert cell(window, 0, "Disk") == run_files.format_size(
+        sum(os.path.getsize(p) for p in files))
+    assert cell(window, 0, "Checkpoints") == str(len(files))
+
+
+def test_that_a_run_with_missing_files_uses_no_disk():
+    run = {"checkpoints": ["/nowhere/a.lcm"], "best_checkpoint": "/nowhere/b.lcm",
+           "settings": {"checkpoint": {"run_folder": "/nowhere/run-1"}}}
+    assert run_files.checkpoint_files(run) == [] and run_files.disk_use(run) == 0
+    assert run_files.disk_use({"settings": {"checkpoint": "odd"}, "checkpoints": None}) == 0
+
+
+def test_that_delete_run_names_the_size_and_removes_only_that_runs_files(
+        qtbot, trained_window, tmp_path):
+    window = trained_window
+    train(qtbot, window, tmp_path / "ckpt")
+    train(qtbot, window, tmp_path / "ckpt")
+    first, second = window.document.settings["runs"]
+    doomed, kept = run_files.checkpoint_files(first), run_files.checkpoint_files(second)
+    size = sum(os.path.getsize(p) for p in doomed)
+    stray = tmp_path / "notes.txt"  # not a checkpoint: never deleted
+    stray.write_text("mine")
+    asked = []
+    view = window.runs_view
+    view.ask_delete = lambda text: asked.append(text) or False
+    view.table.selectRow(0)
+    assert not view.delete_selected()  # "Keep": nothing happens
+    assert all(os.path.exists(p) for p in doomed)
+    assert run_files.format_size(size) in asked[0] and first["name"] in asked[0]
+    view.ask_delete = lambda text: True
+    view.table.selectRow(0)
+    window.document.mark_saved()
+    assert view.delete_selected()
+    assert not any(os.path.exists(p) for p in doomed)
+    assert all(os.path.exists(p) for p in kept) and stray.exists()
+    assert [run["name"] for run in window.document.settings["runs"]] == [second["name"]]
+    assert window.document.is_modified() and view.table.rowCount() == 1
+
+
+def test_that_the_table_offers_delete_run_in_its_context_menu(qtbot, trained_window):
+    window = trained_window
+    train(qtbot, window)
+    view = window.runs_view
+    view.ask_delete = lambda text: True
+    view.table.selectRow(0)
+    assert view.table.delete_action.isEnabled()
+    view.table.delete_action.trigger()
+    assert window.document.settings["runs"] == []
