@@ -3,6 +3,7 @@ disk use and Delete run, and reopening a project with its last run's weights."""
 
 import os
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
@@ -236,3 +237,48 @@ def test_that_the_table_offers_delete_run_in_its_context_menu(qtbot, trained_win
     assert view.table.delete_action.isEnabled()
     view.table.delete_action.trigger()
     assert window.document.settings["runs"] == []
+
+
+def saved_project_with_checkpoints(qtbot, window, tmp_path):
+    train(qtbot, window, tmp_path / "ckpt")
+    path = str(tmp_path / "trained.lcproj")
+    assert window.project.save_as(path)
+    return path, window.document.settings["runs"][-1]
+
+
+def reopen(window, path):
+    window.project.new()
+    assert window.training_controller.current_model() is None
+    assert window.project.open_path(path)
+
+
+def test_that_opening_a_project_reopens_its_last_runs_best_weights(qtbot, trained_window,
+                                                                   tmp_path):
+    window = trained_window
+    path, run = saved_project_with_checkpoints(qtbot, window, tmp_path)
+    trained = window.training_controller.current_model()
+    reopen(window, path)
+    model = window.training_controller.current_model()
+    assert model is not None
+    x = np.random.default_rng(0).random((5, 8, 8))
+    np.testing.assert_allclose(model.predict(x), trained.predict(x), rtol=1e-6)
+    assert os.path.basename(run["best_checkpoint"]) in window.statusBar().currentMessage()
+    assert "No model yet" not in window.evaluation_view.model_label.text()
+
+
+@pytest.mark.parametrize("damage", ["missing", "damaged"])
+def test_that_a_missing_or_damaged_checkpoint_keeps_the_project_open_without_weights(
+        qtbot, trained_window, tmp_path, damage):
+    window = trained_window
+    path, run = saved_project_with_checkpoints(qtbot, window, tmp_path)
+    if damage == "missing":
+        os.unlink(run["best_checkpoint"])
+    else:
+        with open(run["best_checkpoint"], "wb") as handle:
+            handle.write(b"PK\x03\x04 not a checkpoint")
+    reopen(window, path)
+    assert window.project.path == os.path.abspath(path)
+    assert window.training_controller.current_model() is None
+    assert {"missing": "missing", "damaged": "cannot be read"}[damage] in \
+        window.statusBar().currentMessage()
+    assert not messages.open_dialogs()
