@@ -1,7 +1,10 @@
 """Engine callbacks from the training panel's settings (early stopping, checkpoints,
 ReduceLROnPlateau, and always TerminateOnNaN)."""
 
+import os
+
 from engine import callbacks as cb
+from engine.callbacks.base import warn
 
 
 class NanGuard(cb.TerminateOnNaN):
@@ -17,16 +20,55 @@ class NanGuard(cb.TerminateOnNaN):
         return False  # it reads the logs the GUI bridge asks for
 
 
-class EveryNEpochsCheckpoint(cb.ModelCheckpoint):
-    """ModelCheckpoint that saves at the end of every `every`-th epoch (1-based count)."""
+class RunCheckpoint(cb.ModelCheckpoint):
+    """ModelCheckpoint for one run: saves every `every`-th epoch (1-based count), or only
+    improvements with `save_best_only`, and keeps on disk just the best file and the last.
+
+    Keras's ModelCheckpoint keeps every file, and the app names them by epoch, so a fast run
+    left one file per improvement (1,131 files, 149 MB in 20 seconds). Only files this
+    callback created are ever deleted: a file that was already at a path before it wrote
+    there is kept, and nothing else in the folder is touched.
+
+    Attributes:
+        saved_paths: The files kept on disk, oldest first (the run record lists these).
+        last_path: The most recent file written, or None.
+    """
 
     def __init__(self, filepath, every: int = 1, **kwargs):
         super().__init__(filepath, **kwargs)
         self.every = max(1, int(every))
+        self.last_path = None
+        self._created = set()  # paths this callback created: the only ones it may delete
+        self._found = set()  # paths that existed before its first write there
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
             super().on_epoch_end(epoch, logs)
+
+    def _save(self, epoch, batch, logs):
+        path = self._file_path(epoch, batch, logs or {})
+        if path not in self._created and os.path.exists(path):
+            self._found.add(path)
+        super()._save(epoch, batch, logs)
+
+    def _after_save(self, path):
+        if path not in self._found:
+            self._created.add(path)
+        self.last_path = path
+        self._prune()
+
+    def _prune(self) -> None:
+        keep = {self.best_path, self.last_path}
+        for old in [p for p in self.saved_paths if p not in keep and p in self._created]:
+            try:
+                os.remove(old)
+            except FileNotFoundError:
+                pass  # already gone (removed by hand): nothing to keep listing
+            except OSError as exc:  # still on disk, so the record keeps listing it
+                warn(f"Could not remove the superseded checkpoint {old}: {exc}")
+                continue
+            self._created.discard(old)
+            self.saved_paths.remove(old)
 
 
 def build_callbacks(settings: dict, checkpoint_pattern: str, has_validation: bool) -> list:
@@ -48,12 +90,10 @@ def build_callbacks(settings: dict, checkpoint_pattern: str, has_validation: boo
     save = settings["checkpoint"]
     if save.get("enabled"):
         monitor = _monitor(save["monitor"], has_validation)
-        if save.get("save_best_only", True):
-            callbacks.append(cb.ModelCheckpoint(checkpoint_pattern, monitor=monitor,
-                                                save_best_only=True))
-        else:
-            callbacks.append(EveryNEpochsCheckpoint(checkpoint_pattern, monitor=monitor,
-                                                    every=int(save.get("every", 1))))
+        best_only = bool(save.get("save_best_only", True))
+        callbacks.append(RunCheckpoint(checkpoint_pattern, monitor=monitor,
+                                       save_best_only=best_only,
+                                       every=1 if best_only else int(save.get("every", 1))))
     lr = settings["reduce_lr"]
     if lr.get("enabled"):
         callbacks.append(cb.ReduceLROnPlateau(monitor=_monitor(lr["monitor"], has_validation),

@@ -7,11 +7,14 @@ are copies, so the GUI never shares mutable arrays with a running worker.
 
 from dataclasses import dataclass, field
 import copy
+import math
 import os
 
 import numpy as np
 
 from engine import backend
+
+from .run_folders import default_checkpoint_folder
 
 #: Training settings saved in the project (`document.settings["training"]`).
 DEFAULT_SETTINGS = {
@@ -89,6 +92,17 @@ class TrainingJob:
     def initial_epoch(self) -> int:
         return self.resume.epoch if self.resume is not None else 0
 
+    def training_samples(self) -> int | None:
+        """Training samples per epoch as fit() splits them; None until the data is loaded."""
+        data = self.data
+        if data is None:
+            return None
+        count = len(data.x_train)
+        split = float(self.settings.get("validation_split") or 0)
+        if getattr(data, "x_val", None) is None and 0 < split < 1:
+            count = math.floor(count * (1.0 - split))  # fit() keeps the last part for validation
+        return count
+
     def compile_kwargs(self) -> dict:
         spec = self.compile_spec
         return {"optimizer": copy.deepcopy(spec.get("optimizer") or "adam"),
@@ -96,12 +110,14 @@ class TrainingJob:
                 "metrics": list(spec.get("metrics") or []),
                 "device": self.settings.get("device") or spec.get("device", "cpu")}
 
+    def checkpoint_folder(self) -> str:
+        """This run's own checkpoint folder (`settings["checkpoint"]["run_folder"]`, chosen
+        when the run starts; else `<base>/<run name>`)."""
+        save = self.settings["checkpoint"]
+        return save.get("run_folder") or os.path.join(
+            save.get("folder") or default_checkpoint_folder(), self.extra.get("run_name", "run"))
+
     def checkpoint_pattern(self) -> str:
-        """File template for ModelCheckpoint: `<folder>/<run name>-epoch007.lcm`."""
-        folder = self.settings["checkpoint"].get("folder") or default_checkpoint_folder()
+        """File template for ModelCheckpoint: `<run folder>/<run name>-epoch007.lcm`."""
         name = self.extra.get("run_name", "run")
-        return os.path.join(folder, f"{name}-epoch{{epoch:03d}}.lcm")
-
-
-def default_checkpoint_folder() -> str:
-    return os.path.join(os.path.expanduser("~"), "LayerCraft", "checkpoints")
+        return os.path.join(self.checkpoint_folder(), f"{name}-epoch{{epoch:03d}}.lcm")

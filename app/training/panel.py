@@ -3,7 +3,6 @@
 status of the run (early stopping, checkpoints, NaN, errors with details on demand)."""
 
 import datetime
-import time
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, \
@@ -12,13 +11,12 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPus
 from .. import messages
 from ..compile_schema import metric_names
 from .job import TrainingJob, merged_settings
+from .progress_text import batch_note, clock, finish_message, initial_lr
+from .run_clock import RunClock
+from .run_folders import assign_run_folder
 from .settings_form import TrainingSettingsForm
 
-
-def clock(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    h, rest = divmod(seconds, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+__all__ = ["TrainingPanel", "clock"]
 
 
 class TrainingPanel(QWidget):
@@ -31,8 +29,10 @@ class TrainingPanel(QWidget):
         self.setObjectName("trainingPanel")
         self.document, self.controller = document, controller
         self.data_provider = data_provider  # () -> (PreparedData | None, loader | None)
-        self._started = None
+        self.run_clock = RunClock()  # training time, pauses left out
+        self.project_path = lambda: _project_path(self)  # () -> the .lcproj path or None
         self._progress = {}
+        self._lr = None
         self._error_details = ""
         self._build()
         self._connect()
@@ -61,6 +61,9 @@ class TrainingPanel(QWidget):
         self.rate_label = QLabel("", objectName="rateLabel")
         self.rate_label.setProperty("role", "muted")
         self.status = QLabel("", objectName="trainingStatus", wordWrap=True)
+        self.run_note = QLabel("", objectName="runNote", wordWrap=True)
+        self.run_note.setProperty("role", "warning")
+        self.run_note.hide()
         self.details_button = QPushButton("Details…", objectName="errorDetailsButton")
         self.details_button.hide()
         self.details_button.clicked.connect(self.show_error_details)
@@ -85,6 +88,7 @@ class TrainingPanel(QWidget):
         column.addLayout(counters)
         column.addWidget(self.progress)
         column.addWidget(self.rate_label)
+        column.addWidget(self.run_note)
         column.addLayout(status_row)
         column.addStretch(1)
         layout = QHBoxLayout(self)
@@ -107,7 +111,7 @@ class TrainingPanel(QWidget):
         c.checkpoint_saved.connect(self._on_checkpoint)
         c.run_finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
-        c.paused_changed.connect(self._update_buttons)
+        c.paused_changed.connect(self._on_paused)
         c.running_changed.connect(self._update_buttons)
         c.model_ready.connect(self._update_buttons)
         self.form.changed.connect(self._save_settings)
@@ -126,12 +130,14 @@ class TrainingPanel(QWidget):
         if self.controller.is_running():
             return
         self.controller.set_model(None)
-        self._started, self._progress = None, {}
+        self.run_clock.reset()
+        self._progress = {}
         self.epoch_label.setText("Epoch –")
         self.batch_label.setText("Batch –")
         self.progress.setValue(0)
         self.progress.setFormat("Ready")
         self.rate_label.setText("")
+        self._set_note("")
         self._set_status("", "muted")
 
     def _save_settings(self):
@@ -171,10 +177,12 @@ class TrainingPanel(QWidget):
             self._set_status("Choose and prepare a data set in the Data tab first.", "warning")
             return None
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        settings, name = self.settings(), f"run-{stamp}"
+        assign_run_folder(settings, name, self.project_path())
         job = TrainingJob(spec=self.document.to_spec(),
                           compile_spec=dict(self.document.compile_spec),
-                          settings=self.settings(), data=data, data_loader=loader,
-                          resume=resume, extra={"run_name": f"run-{stamp}"})
+                          settings=settings, data=data, data_loader=loader,
+                          resume=resume, extra={"run_name": name})
         run_id = self.controller.start(job)
         self.job_started.emit(job)
         return run_id
@@ -191,30 +199,44 @@ class TrainingPanel(QWidget):
     # ----- controller signals ---------------------------------------------------------------------
     def _on_started(self, run_id):
         job = self.controller.job
-        self._started = time.monotonic()
+        self.run_clock.start()
         self._progress = {"epoch": job.initial_epoch, "epochs": job.initial_epoch + job.epochs,
-                          "initial": job.initial_epoch, "done": 0.0}
+                          "initial": job.initial_epoch, "batch": 0, "steps": 1}
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")
-        self.epoch_label.setText(f"Epoch {job.initial_epoch + 1} / {job.initial_epoch + job.epochs}")
+        self._refresh_display()
         self.batch_label.setText("Batch –")
         self.rate_label.setText("")
-        lr = _initial_lr(job.compile_spec)
-        self._lr = lr
+        self._lr = initial_lr(job.compile_spec)
+        self._set_note(batch_note(int(job.settings["batch_size"]), job.training_samples()))
         what = f"from epoch {job.initial_epoch}" if job.resume is not None else "from scratch"
         self._set_status(f"Training {what}…", "muted")
         self.ticker.start()
         self._update_buttons()
 
+    def _on_paused(self, paused: bool):
+        if paused:
+            self.run_clock.pause()
+        else:
+            self.run_clock.resume()
+        self._update_buttons()
+
     def _on_batch(self, epoch, logs):
         p = self._progress
         p["epoch"], p["steps"], p["batch"] = epoch, logs.get("steps", 1), logs.get("batch", 0)
-        p["position"], p["samples_per_s"] = logs.get("position", epoch), logs.get("samples_per_s")
+        p["position"] = logs.get("position", epoch)
+        if "samples" in logs and "elapsed" in logs:
+            # The worker's clock counts pauses: take them out, so the rate does not sag.
+            active = logs["elapsed"] - self.run_clock.paused_total()
+            p["samples_per_s"] = logs["samples"] / max(active, 1e-9)
 
     def _on_epoch(self, epoch, logs):
+        """Shows the finished epoch at once (not at the next tick), so the counter is never
+        behind the checkpoint line or the final message that follow."""
         self._lr = logs.get("learning_rate", self._lr)
-        self._progress["position"] = epoch + 1
+        self._progress.update(epoch=epoch, position=epoch + 1)
+        self._refresh_display()
 
     def _refresh_display(self):
         p = self._progress
@@ -225,9 +247,9 @@ class TrainingPanel(QWidget):
 
     def _refresh_rate(self):
         p = self._progress
-        if self._started is None or "position" not in p:
+        if not self.run_clock.running or "position" not in p:
             return
-        elapsed = time.monotonic() - self._started
+        elapsed = self.run_clock.elapsed()
         total = max(p["epochs"] - p["initial"], 1e-9)
         fraction = min(max((p["position"] - p["initial"]) / total, 0.0), 1.0)
         eta = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
@@ -244,13 +266,16 @@ class TrainingPanel(QWidget):
 
     def _on_finished(self, run_id, summary):
         self.ticker.stop()
+        self.run_clock.stop()
         reason = summary.get("reason")
         if reason != "failed":
-            self._refresh_rate()
+            done = int(summary.get("epoch", 0))  # epochs completed, as the message says
+            self._progress.update(epoch=done - 1, position=done)
+            self._refresh_display()
             self.progress.setFormat({"finished": "Done", "stopped": "Stopped",
                                      "early_stopping": "Stopped early",
                                      "nan": "Stopped: NaN"}.get(reason, "Done"))
-        text, role = _finish_message(summary)
+        text, role = finish_message(summary, self.run_clock.elapsed())
         if reason != "failed":
             self._set_status(text, role)
         messages.notify(text.split(". ")[0])
@@ -264,6 +289,10 @@ class TrainingPanel(QWidget):
         messages.show_error(self, message, details, "Training failed")
 
     # ----- helpers ---------------------------------------------------------------------------------
+    def _set_note(self, text: str) -> None:
+        self.run_note.setText(text)
+        self.run_note.setVisible(bool(text))
+
     def _set_status(self, text: str, role: str) -> None:
         self.status.setText(text)
         self.status.setProperty("role", role)
@@ -283,35 +312,7 @@ class TrainingPanel(QWidget):
         self.form.setEnabled(not running)
 
 
-def _initial_lr(compile_spec):
-    optimizer = compile_spec.get("optimizer")
-    lr = optimizer.get("config", {}).get("learning_rate") if isinstance(optimizer, dict) else None
-    if isinstance(lr, dict):
-        lr = lr.get("config", {}).get("initial_learning_rate")
-    return float(lr) if isinstance(lr, (int, float)) else None
-
-
-def _finish_message(summary: dict) -> tuple[str, str]:
-    reason = summary.get("reason")
-    epochs = summary.get("epoch", 0)
-    if reason == "early_stopping":
-        best = summary.get("best_value")
-        best_text = f" ({summary.get('monitor')} {best:.4g})" if best is not None else ""
-        saved = summary.get("best_path")
-        extra = f" Best checkpoint: {saved}" if saved else ""
-        return (f"Early stopping at epoch {summary.get('stopped_epoch', 0) + 1}: no improvement "
-                f"since epoch {summary.get('best_epoch', 0) + 1}{best_text}.{extra}", "ok")
-    if reason == "nan":
-        return ("The loss became NaN (not a number), so training stopped. Lower the learning "
-                "rate in Compile…, or check the data for missing values.", "error")
-    if reason == "stopped":
-        return f"Stopped by you after {_epochs(epochs)}.", "warning"
-    if reason == "failed":
-        return summary.get("message", "Training failed."), "error"
-    saved = summary.get("best_path")
-    extra = f" Best checkpoint: {saved}" if saved else ""
-    return f"Finished {_epochs(epochs)} in {clock(summary.get('duration', 0))}.{extra}", "ok"
-
-
-def _epochs(count: int) -> str:
-    return f"{count} epoch" if count == 1 else f"{count} epochs"
+def _project_path(widget) -> str | None:
+    """The project file of the window `widget` sits in (None while unsaved or detached)."""
+    project = getattr(widget.window(), "project", None)
+    return getattr(project, "path", None)

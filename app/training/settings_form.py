@@ -78,7 +78,11 @@ class TrainingSettingsForm(QWidget):
                                        checked=True)
         self.save = QCheckBox("Checkpoints", objectName="checkpointCheck")
         self.save_folder = QLineEdit(objectName="checkpointFolder",
-                                     placeholderText=default_checkpoint_folder())
+                                     placeholderText="Beside the project file (<name>.runs)")
+        self.save_folder.setToolTip(
+            "Each run saves into its own folder: <project>.runs/<run> beside the project file, "
+            f"or {default_checkpoint_folder()} for an unsaved project. Pick a folder to use it "
+            "instead. A run keeps its best checkpoint and its last, and deletes the older ones.")
         self.save_browse = QPushButton("…", objectName="checkpointBrowse", maximumWidth=32)
         self.save_browse.clicked.connect(self._choose_folder)
         self.save_mode = QComboBox(objectName="checkpointMode")

@@ -128,6 +128,11 @@ class ModelCheckpoint(MonitorCallback):
             checkpoint.save_model(self.model, path, epoch=epoch + (batch is None))
         if path not in self.saved_paths:
             self.saved_paths.append(path)
+        self._after_save(path)
+
+    def _after_save(self, path: str) -> None:
+        """Runs after each file is written. Keras keeps every file; a subclass that must
+        bound the disk use (the app keeps a run's best and last) removes older ones here."""
 
     def _should_save_best(self, epoch, current, improved, path) -> bool:
         if current is None:
