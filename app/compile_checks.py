@@ -50,6 +50,7 @@ def output_activation(node) -> str | None:
 def check(document, data_info=None, loss=None) -> list[Finding]:
     """Findings for `loss` (default: the document's) against the model's outputs and data."""
     analysis, graph = document.analysis, document.graph
+    one_hot = labels_one_hot(document)
     findings = [Finding("error", f"Fix the model first: {p.message}")
                 for p in analysis.problems if p.severity == "error"]
     name, config = loss_name(document.compile_spec.get("loss") if loss is None else loss)
@@ -59,11 +60,18 @@ def check(document, data_info=None, loss=None) -> list[Finding]:
         if shape is None or output not in graph.nodes:
             continue
         node = graph.nodes[output]
-        findings += _check_output(node, shape, name, from_logits, data_info)
+        findings += _check_output(node, shape, name, from_logits, data_info, one_hot)
     return findings
 
 
-def _check_output(node, shape, loss, from_logits, info) -> list[Finding]:
+def labels_one_hot(document) -> bool:
+    """Whether the data preparation turns the labels into one-hot rows (the Data tab's
+    "One-hot labels" step); else the labels are integer class indices."""
+    steps = (document.settings.get("data") or {}).get("preprocessing") or []
+    return any(isinstance(step, dict) and step.get("op") == "one_hot" for step in steps)
+
+
+def _check_output(node, shape, loss, from_logits, info, one_hot=False) -> list[Finding]:
     units = shape[-1] if shape else 1
     act = output_activation(node)
     can_set_act = "activation" in node.config
@@ -110,13 +118,46 @@ def _check_output(node, shape, loss, from_logits, info) -> list[Finding]:
                          f"'{node.name}' has {units}.",
                 [("param", node.name, "units", 1)] if can_set_units else [], "Set 1 unit"))
     elif loss in REGRESSION:
-        if act in ("softmax", "sigmoid"):
-            out.append(Finding(
-                "warning", f"'{node.name}' squashes its output with {act}; a regression output "
-                           "is usually linear.",
-                [("param", node.name, "activation", None)] if can_set_act else [],
-                "Make it linear"))
-        if classes:
-            out.append(Finding("warning", f"The data set is a classification task ({classes} "
-                                          f"classes) but the loss {loss} is for regression."))
+        out += _regression_output(node, units, act, loss, classes, one_hot)
     return out
+
+
+def _regression_output(node, units, act, loss, classes, one_hot) -> list[Finding]:
+    """A regression loss: fine on a linear output; on a classifier (the data says
+    classification, or a softmax over N > 1 units) the fix is a cross-entropy loss, not
+    a linear output."""
+    if classes or (act == "softmax" and units > 1):
+        return [_cross_entropy_instead(node, units, act, loss, classes, one_hot)]
+    if act in ("softmax", "sigmoid"):
+        return [Finding(
+            "warning", f"'{node.name}' squashes its output with {act}; a regression output "
+                       "is usually linear.",
+            [("param", node.name, "activation", None)] if "activation" in node.config else [],
+            "Make it linear")]
+    return []
+
+
+def _cross_entropy_instead(node, units, act, loss, classes, one_hot) -> Finding:
+    can_set_act = "activation" in node.config
+    if units == 1 and classes <= 2:  # one unit: a binary classifier
+        fix = [("loss", "binary_crossentropy")]
+        if act != "sigmoid" and can_set_act:
+            fix.append(("param", node.name, "activation", "sigmoid"))
+        return Finding("warning", f"This is a two-class classification but the loss "
+                       f"{loss.replace('_', ' ')} is for regression. Use binary cross-entropy with one sigmoid unit.",
+                       fix, "Use binary cross-entropy")
+    target = "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
+    fix = [("loss", target)]
+    if act != "softmax" and can_set_act:
+        fix.append(("param", node.name, "activation", "softmax"))
+    if classes and units != classes and "units" in node.config:
+        fix.append(("param", node.name, "units", classes))
+    what = (f"The data set is a classification task ({classes} classes)" if classes else
+            f"'{node.name}' is a softmax over {units} classes")
+    labels = "one-hot labels" if one_hot else "integer class labels"
+    # Integer labels cannot fit an N-unit output under a regression loss: training refuses.
+    severity = "error" if classes and not one_hot and units > 1 else "warning"
+    pretty = target.replace("_crossentropy", " cross-entropy").replace("_", " ")
+    return Finding(severity, f"{what} but the loss {loss.replace('_', ' ')} is for "
+                             f"regression. For {labels} use {pretty}.", fix,
+                   "Use sparse categorical CE" if not one_hot else "Use categorical CE")

@@ -111,16 +111,39 @@ def check_targets(model, compiled: CompiledLoss, ys) -> None:
         elif kind in _ONE_HOT:
             _check_one_hot(name, host, shape, kind)
         else:
-            expected = tuple(shape)
-            got = tuple(host.shape[1:])
-            if got != expected and not (got == expected[:-1] and expected[-1:] == (1,)):
-                raise ShapeError(
-                    f"Output '{name}' gives shape (None, {', '.join(map(str, expected))}) but the "
-                    f"targets have shape {(None, *got)}. Make the last layer output "
-                    f"{got or (1,)} values or reshape the targets.")
+            _check_same_shape(name, host, tuple(shape))
         if kind == "BinaryCrossentropy" and (host.min() < 0 or host.max() > 1):
             raise DataError(f"Binary cross-entropy on output '{name}' needs targets between 0 "
                             f"and 1; received values from {host.min():g} to {host.max():g}.")
+
+
+def _check_same_shape(name, y, expected):
+    got = tuple(y.shape[1:])
+    if got == expected or (got == expected[:-1] and expected[-1:] == (1,)):
+        return
+    shown = f"Output '{name}' gives shape (None, {', '.join(map(str, expected))}) but the " \
+            f"targets have shape {(None, *got)}."
+    if _looks_like_class_labels(y, expected):
+        # A softmax-sized output with (N,) whole-number labels is a classifier given a
+        # regression loss; shrinking the output to (1,) would only hide that.
+        raise ShapeError(
+            f"{shown} The targets look like class labels ({int(y.min())} to {int(y.max())}) "
+            f"for {expected[-1]} classes: use loss='sparse_categorical_crossentropy' (or "
+            "'categorical_crossentropy' with one-hot targets). For regression, make the last "
+            f"layer output {got or (1,)} values or reshape the targets.")
+    raise ShapeError(f"{shown} Make the last layer output {got or (1,)} values or reshape the "
+                     "targets.")
+
+
+def _looks_like_class_labels(y, expected) -> bool:
+    """Whole numbers of shape (N,) or (N, 1), each a valid index into an N>1 output."""
+    if len(expected) != 1 or expected[0] < 2 or y.size == 0:
+        return False
+    if not (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
+        return False
+    if not np.issubdtype(y.dtype, np.number) or not np.all(np.mod(y, 1) == 0):
+        return False
+    return y.min() >= 0 and y.max() < expected[0]
 
 
 def _check_sparse(name, y, shape):
