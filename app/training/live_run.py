@@ -27,6 +27,7 @@ class LiveRun:
     """The record of one run while it trains; `record` is what the runs table shows."""
 
     def __init__(self, job):
+        self.job = job
         settings = dict(job.settings)
         self.record = {"name": job.extra.get("run_name", "run"),
                        "started": datetime.datetime.now().isoformat(timespec="seconds"),

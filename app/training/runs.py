@@ -37,6 +37,7 @@ class RunsView(QWidget):
         self._build()
         document.reset.connect(self._on_reset)
         document.project_changed.connect(self._on_project_changed)
+        controller.started.connect(self._on_started)
         controller.epoch_ended.connect(self._on_epoch_ended)
         controller.checkpoint_saved.connect(self._on_checkpoint_saved)
         controller.paused_changed.connect(self._on_paused)
@@ -85,10 +86,15 @@ class RunsView(QWidget):
         """What the table shows: the recorded runs, then the running one."""
         return self.runs() + ([self.live.record] if self.live is not None else [])
 
+    def _on_started(self, run_id):
+        self.note_started(self.controller.job)
+
     def note_started(self, job) -> None:
-        """Called when the panel starts a run: it shows as running from now on."""
-        self.live = LiveRun(job)
-        self.refresh()
+        """A run of `job` started: it shows as running from now on (once per job; the
+        panel's `job_started` repeats the controller's `started`)."""
+        if self.live is None or self.live.job is not job:
+            self.live = LiveRun(job)
+            self.refresh()
 
     def _on_epoch_ended(self, epoch, logs):
         if self.live is not None:
@@ -112,9 +118,7 @@ class RunsView(QWidget):
             self.browser.show_run(self.live.record)
 
     def _on_run_finished(self, run_id, summary):
-        live, self.live = self.live, None
-        if live is None:  # a run started without the panel (tests, scripts)
-            return
+        live, self.live = self.live or LiveRun(self.controller.job), None
         self.document.set_project_field("runs", self.runs() + [live.finish(summary)])
 
     def _on_reset(self):
