@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         self.docks = self._build_docks()
         self._connect()
         self.statusBar().showMessage("Drag layers from the palette onto the canvas.")
-        messages.set_status_callback(self.statusBar().showMessage)
+        messages.set_status_callback(self.statusBar().showMessage, owner=self.statusBar())
         self.resize(1440, 900)
         self._install_workbench()
         self._open_initial(project_path, restore)

@@ -47,9 +47,18 @@ def open_dialogs() -> list:
     return list(_state["dialogs"])
 
 
-def set_status_callback(callback) -> None:
-    """Where `notify` sends soft messages (the main window's status bar)."""
+def set_status_callback(callback, owner=None) -> None:
+    """Where `notify` sends soft messages (the main window's status bar). With an `owner`
+    (a QObject), the callback is dropped when the owner is destroyed, so a closed window's
+    status bar is never called."""
     _state["status"] = callback
+    if owner is not None:
+        owner.destroyed.connect(lambda *_: _forget_status(callback))
+
+
+def _forget_status(callback) -> None:
+    if _state["status"] is callback:
+        _state["status"] = None
 
 
 def notify(text: str, timeout_ms: int = 6000) -> None:

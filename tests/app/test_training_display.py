@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from app import messages
 from app.training import TrainingController, TrainingJob
 from app.training.data_source import prepare_directly
 from app.training.job import merged_settings
@@ -37,7 +36,6 @@ def data(digits):
 
 @pytest.fixture
 def panel(qtbot, document, data):
-    messages.set_status_callback(None)  # no status bar of a window an earlier test closed
     document.load(MLP, compile_spec=COMPILE)
     controller = TrainingController()
     panel = TrainingPanel(document, controller, lambda: (data["set"], None))

@@ -40,3 +40,16 @@ def test_that_undo_and_redo_name_the_edit(qtbot, window):
     while window.document.undo_stack.canUndo():
         window.document.undo_stack.undo()
     assert undo.text() == "&Undo"
+
+
+def test_that_notices_after_a_window_closed_do_not_reach_its_deleted_status_bar(qtbot):
+    from app import messages  # noqa: PLC0415
+    from app.main_window import MainWindow  # noqa: PLC0415
+
+    window = MainWindow(restore=False)
+    window.document.mark_saved()
+    bar = window.statusBar()
+    bar.deleteLater()
+    qtbot.waitUntil(lambda: messages._state["status"] is None, timeout=3000)
+    messages.notify("a notice after the window's status bar is gone")  # must not raise
+    window.deleteLater()
