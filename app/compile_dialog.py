@@ -18,6 +18,7 @@ from engine.summary import human_size
 from . import compile_checks, model_stats
 from .compile_schema import metric_names
 from .param_form import ParamForm
+from .wheel_guard import guard_wheel_in
 
 CONSTANT = "Constant"
 _device_cache = {}
@@ -63,6 +64,7 @@ class CompileDialog(QDialog):
         self.optimizer_form = self.schedule_form = None
         self._build()
         self._load(self.spec)
+        guard_wheel_in(self)  # the wheel scrolls the dialog unless a field has focus
         self.probe = DeviceProbe(self)
         self.probe.done.connect(self._on_probe)
         self.probe.start()

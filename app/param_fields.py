@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpi
 
 from engine import params as P
 
+from .wheel_guard import guard_wheel_in
+
 BIG = 2_000_000_000
 NONE_TEXT = "None"
 
@@ -247,7 +249,14 @@ class RegularizerField(Field):
 
 
 def make_field(param) -> Field:
-    """The editor widget for one declared parameter."""
+    """The editor widget for one declared parameter; its combos and spin boxes take the
+    wheel only when focused, so scrolling the property editor never edits a value."""
+    field = _field_for(param)
+    guard_wheel_in(field)
+    return field
+
+
+def _field_for(param) -> Field:
     kind = param.kind
     if kind == P.BOOL:
         return BoolField(param)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
     QGridLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget
 
 from ..compile_dialog import DeviceProbe
+from ..wheel_guard import guard_wheel_in
 from .job import default_checkpoint_folder, merged_settings
 
 
@@ -40,6 +41,7 @@ class TrainingSettingsForm(QWidget):
         super().__init__(parent)
         self._extra = {}
         self._build()
+        guard_wheel_in(self)  # the wheel scrolls the panel unless a field has focus
         self.probe = DeviceProbe(self)
         self.probe.done.connect(self._on_probe)
         self.probe.start()
