@@ -12,7 +12,7 @@ import traceback
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, \
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, \
     QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from engine.errors import LayerCraftError
@@ -22,6 +22,7 @@ from .data_panel.samples import SampleGrid, SampleTable
 from .confusion_matrix import ConfusionMatrixView
 from .evaluation_metrics import evaluate_model
 from .evaluation_plots import MetricsTable, RegressionPlots, RocPlot, ScoresTable
+from .file_dialogs import open_file
 from .wording import plural
 
 #: Test splits larger than this are evaluated in a worker thread.
@@ -147,9 +148,7 @@ class EvaluationView(QWidget):
         return True
 
     def _ask_checkpoint_path(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", "",
-                                              "LayerCraft checkpoints (*.lcm)")
-        return path
+        return open_file(self, "Load checkpoint", "checkpoint", "LayerCraft checkpoints (*.lcm)")
 
     # ----- evaluating -----------------------------------------------------------------------------
     def evaluate(self) -> bool:

@@ -3,10 +3,11 @@ the document, the canvas, the panels and the project controller."""
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, \
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget, \
     QLabel, QWidget
 
 from . import clipboard, edits, examples, messages, theme, window_layout
+from .file_dialogs import save_file
 from .actions import build_menus, build_toolbar, create_actions
 from .canvas.scene import GraphScene
 from .canvas.view import GraphView
@@ -222,8 +223,7 @@ class MainWindow(QMainWindow):
         self.view.fit()
 
     def export_spec(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Export model spec", "model.json",
-                                              "JSON (*.json)")
+        path = save_file(self, "Export model spec", "spec", "model.json", "JSON (*.json)")
         if path:
             self.project.export_spec(path)
 

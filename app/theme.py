@@ -6,7 +6,6 @@ colours. Canvas colours come from `colors()`. Icons are SVG files: one per layer
 """
 
 from functools import lru_cache
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap

@@ -10,7 +10,6 @@ file may be left.
 """
 
 import argparse
-import os
 from pathlib import Path
 import random
 import signal

@@ -8,10 +8,11 @@ When a project opens, its last run's weights are reopened, so Evaluate and Predi
 import os
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, \
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, \
     QWidget
 
 from .. import messages, questions
+from ..file_dialogs import open_file
 from .checkpoint_browser import CheckpointBrowser
 from .checkpoints import load_into_app
 from .live_run import LiveRun
@@ -233,9 +234,8 @@ class RunsView(QWidget):
         return bool(path) and self.load_path(path)
 
     def _ask_checkpoint_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "",
-                                              "LayerCraft checkpoints (*.lcm);;All files (*)")
-        return path
+        return open_file(self, "Open checkpoint", "checkpoint",
+                         "LayerCraft checkpoints (*.lcm);;All files (*)")
 
 
 def _runs(count: int) -> str:

@@ -1,13 +1,12 @@
 """The training settings form: run options and the callbacks (early stopping, checkpoints,
 ReduceLROnPlateau). `values()` / `set_values()` speak the dict saved in the project."""
 
-import os
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, \
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, \
     QGridLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget
 
 from ..compile_dialog import DeviceProbe
+from ..file_dialogs import open_folder
 from ..wheel_guard import guard_wheel_in
 from .job import default_checkpoint_folder, merged_settings
 
@@ -156,8 +155,7 @@ class TrainingSettingsForm(QWidget):
         self.save_every.setEnabled(self.save.isChecked() and not self.save_mode.currentData())
 
     def _choose_folder(self):
-        folder = QFileDialog.getExistingDirectory(self, "Checkpoint folder",
-                                                  self.save_folder.text() or os.getcwd())
+        folder = open_folder(self, "Checkpoint folder", "checkpoint_folder")
         if folder:
             self.save_folder.setText(folder)
             self.changed.emit()

@@ -11,7 +11,6 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from app.data_panel import import_dialog
 from app.settings import Settings
 
 BAD_CELL = "a,b,label\n" + "\n".join(

@@ -13,10 +13,10 @@ def test_that_every_workbench_tab_holds_its_panel(window):
 
 
 def test_that_file_open_checkpoint_asks_for_a_file_and_loads_it(window, monkeypatch, tmp_path):
-    from app.training import runs
+    from PySide6.QtWidgets import QFileDialog
 
     chosen = str(tmp_path / "best.lcm")
-    monkeypatch.setattr(runs.QFileDialog, "getOpenFileName",
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *args, **kwargs: (chosen, "")))
     loaded = []
     monkeypatch.setattr(window.runs_view, "load_path", loaded.append)
