@@ -5,6 +5,11 @@ Never imports Qt or the app.
 
 __version__ = "0.1.0"
 
+from . import fpu  # imports no NumPy
+
+with fpu.flushing():  # BLAS worker threads that NumPy's import starts copy the flush bits
+    import numpy  # noqa: F401
+
 from . import activations, backend, initializers, regularizers
 from .errors import (CheckpointError, DataError, DeviceError, LayerCraftError, ShapeError,
                      SpecError, TrainingError)

@@ -12,6 +12,7 @@ import threading
 import numpy as np
 
 from .errors import DeviceError
+from .fpu import flush_denormal_enabled, set_flush_denormal  # noqa: F401 - documented here
 
 DEVICES = ("cpu", "gpu", "auto")
 FLOATX = np.float32

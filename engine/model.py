@@ -7,7 +7,7 @@ checkpoint is a few contiguous arrays. Layers still see ordinary shaped arrays.
 
 import numpy as np
 
-from . import backend
+from . import backend, fpu
 from .errors import ShapeError, SpecError
 from .data_adapter import spread
 from .graph import ModelGraph, Node
@@ -344,6 +344,7 @@ class Model(TrainingMixin):
             if layer.regularizers:
                 layer.add_regularization_gradients()
 
+    @fpu.flushed
     def __call__(self, x, training: bool = False):
         """Eager call on arrays (as `keras.Model.__call__`); returns device arrays."""
         outputs = self.forward(self.standardize_inputs(x), training=training)

@@ -13,7 +13,7 @@ error that says so, never a wrong gradient.
 
 import threading
 
-from . import backend
+from . import backend, fpu
 from .errors import TrainingError
 
 _local = threading.local()
@@ -93,6 +93,7 @@ class GradientTape:
     def record_loss(self, loss_obj, y_true, y_pred, sample_weight, value):
         return TapeValue(value, [("loss", (loss_obj, y_true, y_pred, sample_weight))])
 
+    @fpu.flushed
     def gradient(self, target, sources):
         """d(target)/d(source) for each source (trainable variables of the recorded model)."""
         if self._used and not self.persistent:

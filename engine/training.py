@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import backend
+from . import backend, fpu
 from .compile_utils import CompiledLoss, CompiledMetrics, check_targets, is_object_config
 from .data_adapter import (ArrayData, DatasetData, as_host_array, class_weights_to_sample_weights,
                            host_arrays, is_dataset, split_validation, spread, to_target_list)
@@ -106,6 +106,7 @@ class TrainingMixin:
         self._ensure_packed()
         self.optimizer.apply_flat(self._flat_grads, self._flat_params, self._segments)
 
+    @fpu.flushed
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
         """One gradient step on one batch; returns the loss (and metrics)."""
@@ -118,6 +119,7 @@ class TrainingMixin:
         return self._format_results({**losses.results(), **self._metrics.results()},
                                     return_dict)
 
+    @fpu.flushed
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled()
         data = self._array_data(x, y, sample_weight, None)
@@ -125,6 +127,7 @@ class TrainingMixin:
         return self._format_results(logs, return_dict)
 
     # ----- fit / evaluate ------------------------------------------------------------------------
+    @fpu.flushed
     def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose=1, callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_freq=1,
@@ -168,6 +171,7 @@ class TrainingMixin:
         self.history = cbs.history
         return self.history
 
+    @fpu.flushed
     def evaluate(self, x=None, y=None, batch_size=32, verbose=1, sample_weight=None,
                  callbacks=None, return_dict=False, **kwargs):
         """Loss and metrics on `x`, `y` in inference mode (a float, a list, or a dict)."""
@@ -239,6 +243,7 @@ class TrainingMixin:
         return self._control.paused
 
     # ----- inference -----------------------------------------------------------------------------
+    @fpu.flushed
     def predict(self, x, batch_size: int = 32, verbose: int = 0, callbacks=None):
         """Outputs for `x` in inference mode, batched, as NumPy (a list for several outputs).
 
@@ -257,6 +262,7 @@ class TrainingMixin:
                 target[part] = backend.to_numpy(out)
         return results[0] if len(results) == 1 else results
 
+    @fpu.flushed
     def predict_on_batch(self, x):
         outputs = [backend.to_numpy(o) for o in self.forward(self.standardize_inputs(x),
                                                              inference_only=True)]

@@ -12,7 +12,7 @@ scalar coefficients, computed on the host as Python floats by `_coefficients(lr)
 Slot storage and checkpoint state live in `slots.py`.
 """
 
-from .. import backend, schedules
+from .. import backend, fpu, schedules
 from ..errors import SpecError, TrainingError
 from ..params import FLOAT, Param, to_json_value, validate_param
 from . import clipping
@@ -209,6 +209,7 @@ class Optimizer:
             self.apply(list(grads), list(variables))
         return self.iterations
 
+    @fpu.flushed
     def apply(self, grads, variables=None) -> None:
         """Keras's `apply(grads, trainable_variables)`; `None` gradients are skipped."""
         grads = list(grads)
