@@ -54,6 +54,7 @@ def main(argv=None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
+    import engine  # noqa: F401, PLC0415 - imports NumPy first, so BLAS threads flush denormals
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - keep `--help` instant
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
