@@ -58,6 +58,8 @@ def install_training(window) -> TrainingController:
     charts.connect_controller(controller)
     panel = TrainingPanel(document, controller, make_data_provider(window))
     runs = RunsView(document, controller, charts)
+    runs.project_path = lambda: window.project.path
+    runs.chosen_folder = lambda: panel.form.save_folder.text().strip()
     split = QSplitter(Qt.Horizontal, objectName="chartsSplitter")
     split.addWidget(charts)
     split.addWidget(runs)

@@ -61,10 +61,22 @@ def format_size(size: int) -> str:
     return f"{value / 1000:.3g} TB"
 
 
-def files_to_delete(run: dict, other_runs: list[dict]) -> list[str]:
-    """The run's checkpoint files that no other run lists (a resumed run may share one)."""
+def files_to_delete(run: dict, other_runs: list[dict], roots: list[str]) -> list[str]:
+    """The run's checkpoint files that no other run lists (a resumed run may share one) and
+    that lie inside one of `roots` (the project's runs folder, the global checkpoints folder).
+
+    Paths come from the project file: a hand-edited or hostile one could name any `.lcm`
+    file on the disk, so only files in the folders LayerCraft writes runs to are deleted.
+    """
     shared = {os.path.abspath(p) for other in other_runs for p in checkpoint_files(other)}
-    return [p for p in checkpoint_files(run) if os.path.abspath(p) not in shared]
+    return [p for p in checkpoint_files(run)
+            if os.path.abspath(p) not in shared and is_inside(p, roots)]
+
+
+def is_inside(path: str, roots: list[str]) -> bool:
+    """Whether `path` (links resolved) lies below one of `roots`."""
+    real = os.path.realpath(path)
+    return any(real.startswith(os.path.realpath(root) + os.sep) for root in roots if root)
 
 
 def delete_files(paths: list[str], folder: str | None = None) -> list[str]:

@@ -16,7 +16,8 @@ from ..file_dialogs import open_file
 from .checkpoint_browser import CheckpointBrowser
 from .checkpoints import load_into_app
 from .live_run import LiveRun
-from .run_files import delete_files, files_to_delete, format_size, run_folder
+from .run_files import delete_files, files_to_delete, format_size, is_inside, run_folder
+from .run_folders import checkpoint_base, default_checkpoint_folder
 from .run_restore import reopen_weights
 from .runs_table import RunsTable
 
@@ -35,6 +36,10 @@ class RunsView(QWidget):
         self.confirm_replace = lambda: True
         self.ask_checkpoint_path = self._ask_checkpoint_path
         self.ask_delete = self._ask_delete  # (question text) -> bool
+        #: () -> the open project's file, or None; () -> the checkpoint folder the training
+        #: settings show. Deleting happens only in these runs folders (and the global one).
+        self.project_path = lambda: None
+        self.chosen_folder = lambda: ""
         self._build()
         document.reset.connect(self._on_reset)
         document.project_changed.connect(self._on_project_changed)
@@ -184,20 +189,29 @@ class RunsView(QWidget):
         if not chosen:
             return False
         kept = [run for i, run in enumerate(runs) if i not in chosen]
-        files = [p for r in chosen for p in files_to_delete(runs[r], kept)]
+        roots = self._deletable_roots()
+        files = [p for r in chosen for p in files_to_delete(runs[r], kept, roots)]
         size = sum(os.path.getsize(p) for p in files if os.path.isfile(p))
         if not self.ask_delete(_delete_question(len(chosen), runs[chosen[0]], files, size)):
             return False
         failed = []
         for r in chosen:
-            mine = files_to_delete(runs[r], kept)
-            failed += delete_files(mine, run_folder(runs[r]))
+            mine = files_to_delete(runs[r], kept, roots)
+            folder = run_folder(runs[r])
+            failed += delete_files(mine, folder if folder and is_inside(folder, roots) else None)
         self.document.set_project_field("runs", kept)
         if failed:
             messages.show_error(self, "Some checkpoint files could not be deleted:\n"
                                 + "\n".join(failed[:5]), "\n".join(failed), "Delete run")
         messages.notify(f"Deleted {_runs(len(chosen))} and {format_size(size)} of checkpoints.")
         return True
+
+    def _deletable_roots(self) -> list[str]:
+        """Folders LayerCraft writes runs to: the project's runs folder, the folder chosen in
+        the training settings, the global one. Files elsewhere are never deleted."""
+        project = self.project_path()
+        return [checkpoint_base(project, self.chosen_folder()), checkpoint_base(project),
+                default_checkpoint_folder()]
 
     def _ask_delete(self, text: str) -> bool:
         answer = questions.ask(self, "Delete run", text, confirm="Keep", cancel=None,
@@ -248,4 +262,6 @@ def _delete_question(count: int, first: dict, files: list, size: int) -> str:
         return f"Remove {what} from the project? It has no checkpoint files on disk."
     noun = "checkpoint file" if len(files) == 1 else "checkpoint files"
     their = "its" if count == 1 else "their"
-    return f"Delete {what} and {their} {len(files)} {noun} ({format_size(size)})?"
+    folders = sorted({os.path.dirname(os.path.abspath(p)) for p in files})
+    where = folders[0] if len(folders) == 1 else f"{len(folders)} folders"
+    return f"Delete {what} and {their} {len(files)} {noun} ({format_size(size)}) in {where}?"

@@ -282,3 +282,21 @@ def test_that_a_missing_or_damaged_checkpoint_keeps_the_project_open_without_wei
     assert {"missing": "missing", "damaged": "cannot be read"}[damage] in \
         window.statusBar().currentMessage()
     assert not messages.open_dialogs()
+
+
+def test_that_delete_run_never_deletes_files_outside_the_folders_runs_are_written_to(
+        qtbot, trained_window, tmp_path):
+    """A hand-edited or hostile project can list any file as a run's checkpoint."""
+    window = trained_window
+    train(qtbot, window, tmp_path / "ckpt")
+    elsewhere = tmp_path / "precious" / "model.lcm"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(b"somebody's model")
+    runs = window.document.settings["runs"]
+    runs[0]["checkpoints"] = [*runs[0]["checkpoints"], str(elsewhere)]
+    asked = []
+    window.runs_view.ask_delete = lambda text: asked.append(text) or True
+    window.runs_view.table.selectRow(0)
+    assert window.runs_view.delete_selected()
+    assert elsewhere.exists()
+    assert str(tmp_path / "ckpt") in asked[0] and "precious" not in asked[0]
