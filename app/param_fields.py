@@ -164,6 +164,45 @@ class ChoiceField(Field):
         self.committed.emit()
 
 
+class InitializerField(ChoiceField):
+    """The initializer names, plus one entry for a value outside them that the document
+    holds: a configured initializer (`{"class_name": "RandomNormal", "config": {...}}`, from
+    a model built in code) shows as `RandomNormal(stddev=0.1)` and keeps its settings until
+    another name is chosen."""
+
+    CONFIGURED = "__configured__"
+
+    def __init__(self, param, parent=None):
+        super().__init__(param, parent)
+        self._configured = None
+
+    def value(self):
+        data = self.combo.currentData()
+        return self._configured if data == self.CONFIGURED else data
+
+    def set_value(self, value):
+        with QSignalBlocker(self.combo):
+            index = self.combo.findData(value) if isinstance(value, str) else -1
+            self.combo.setCurrentIndex(index if index >= 0 else self._show_configured(value))
+
+    def _show_configured(self, value) -> int:
+        self._configured = value
+        index = self.combo.findData(self.CONFIGURED)
+        if index < 0:
+            self.combo.addItem("", self.CONFIGURED)
+            index = self.combo.count() - 1
+        self.combo.setItemText(index, _initializer_text(value))
+        return index
+
+
+def _initializer_text(value) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    config = value.get("config") or {}
+    args = ", ".join(f"{k}={_format(v)}" for k, v in config.items() if v is not None)
+    return f"{value.get('class_name')}({args})"
+
+
 class TupleField(Field):
     """A fixed-length tuple of ints (kernel sizes, strides): one spin box per entry.
 
@@ -264,6 +303,8 @@ def _field_for(param) -> Field:
         return IntField(param)
     if kind == P.STR and param.choices:
         return ChoiceField(param)
+    if kind == P.INITIALIZER:
+        return InitializerField(param)
     if kind == P.INTS and param.length and param.length <= 4:
         return TupleField(param)
     if kind == P.REGULARIZER:

@@ -23,7 +23,8 @@ from .symbolic import Input, SymbolicTensor
 from .tape import GradientTape
 from .checkpoint import load_model
 from . import models
+from . import utils
 
 __all__ = ["GradientTape", "Input", "Model", "Sequential", "activations", "backend", "callbacks",
            "clear_session", "datasets", "initializers", "layers", "load_model", "losses",
-           "metrics", "models", "optimizers", "regularizers", "schedules"]
+           "metrics", "models", "optimizers", "regularizers", "schedules", "utils"]

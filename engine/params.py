@@ -12,7 +12,8 @@ from .errors import SpecError, describe_choices
 # Kinds of value a Param can hold.
 INT, FLOAT, BOOL, STR, INTS, FLOATS = "int", "float", "bool", "str", "ints", "floats"
 REGULARIZER = "regularizer"  # None, "l1", "l2", "l1_l2" or {"class_name", "config"}
-KINDS = (INT, FLOAT, BOOL, STR, INTS, FLOATS, REGULARIZER)
+INITIALIZER = "initializer"  # a name ("he_normal") or {"class_name", "config"}
+KINDS = (INT, FLOAT, BOOL, STR, INTS, FLOATS, REGULARIZER, INITIALIZER)
 
 
 @dataclass(frozen=True)
@@ -195,8 +196,22 @@ def _check_regularizer(param, value, owner):
         raise type(exc)(f"{_where(owner)}`{param.name}`: {exc}") from None
 
 
+def _check_initializer(param, value, owner):
+    """A name stays a name (forms offer `param.choices`; Keras's class names and aliases are
+    accepted too); a config dict or an instance becomes an `Initializer` instance, which
+    `to_json_value` writes back as `{"class_name", "config"}`."""
+    from . import initializers  # noqa: PLC0415 - initializers import params' errors only
+
+    try:
+        initializer = initializers.get(value)
+    except Exception as exc:
+        raise type(exc)(f"{_where(owner)}`{param.name}`: {exc}") from None
+    return value if isinstance(value, str) else initializer
+
+
 _CHECKERS = {
     REGULARIZER: _check_regularizer,
+    INITIALIZER: _check_initializer,
     INT: _check_int,
     FLOAT: _check_float,
     BOOL: _check_bool,

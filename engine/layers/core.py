@@ -2,7 +2,7 @@
 
 from .. import activations, registry
 from ..errors import ShapeError
-from ..params import BOOL, INT, INTS, REGULARIZER, STR, Param
+from ..params import BOOL, INITIALIZER, INT, INTS, REGULARIZER, STR, Param
 from .base import Layer, WeightSpec, format_shape
 
 INITIALIZER_CHOICES = (
@@ -18,7 +18,7 @@ def activation_param(default=None):
 
 
 def initializer_param(name, default, help=""):
-    return Param(name, STR, default, choices=INITIALIZER_CHOICES + ("uniform",),
+    return Param(name, INITIALIZER, default, choices=INITIALIZER_CHOICES + ("uniform",),
                  help=help or "How the weights start.")
 
 

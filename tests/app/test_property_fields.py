@@ -34,6 +34,9 @@ def random_valid_value(param, rng: random.Random):
         return rng.choice(param.choices)
     if param.kind == P.REGULARIZER:
         return {"class_name": "L2", "config": {"l2": 0.01}}
+    if param.kind == P.INITIALIZER:  # a name, or a configured initializer from code
+        configured = {"class_name": "RandomNormal", "config": {"stddev": 0.1, "seed": 3}}
+        return rng.choice(param.choices + (configured,))
     return param.default
 
 
@@ -88,3 +91,24 @@ def test_that_pooling_strides_show_none_and_accept_it(qtbot, document, scene, cl
     assert document.node(name).config["strides"] == [3, 1]
     strides.spins[1].setValue(strides.spins[1].minimum())  # the user picks "None"
     assert document.node(name).config["strides"] is None
+
+
+def test_that_a_model_built_with_initializer_and_regularizer_instances_opens(qtbot, document):
+    import engine
+    from engine import initializers, layers, regularizers
+
+    inputs = engine.Input((4,))
+    hidden = layers.Dense(3, kernel_initializer=initializers.RandomNormal(stddev=0.1, seed=2),
+                          kernel_regularizer=regularizers.L2(1e-4), name="hidden")(inputs)
+    document.load(engine.Model(inputs, layers.Dense(1, name="out")(hidden)).to_spec())
+    editor = PropertyEditor(document)
+    qtbot.addWidget(editor)
+    editor.show_node("hidden")
+    initializer = editor.field("kernel_initializer")
+    assert initializer.combo.currentText() == "RandomNormal(mean=0, stddev=0.1, seed=2)"
+    assert initializer.value() == {"class_name": "RandomNormal",
+                                   "config": {"mean": 0.0, "stddev": 0.1, "seed": 2}}
+    assert editor.field("kernel_regularizer").value() == {"class_name": "L2",
+                                                          "config": {"l2": 0.0001}}
+    initializer.choose("he_normal")  # a name chosen in the form replaces the configured one
+    assert document.node("hidden").config["kernel_initializer"] == "he_normal"

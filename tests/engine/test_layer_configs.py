@@ -37,7 +37,8 @@ def test_that_each_param_declares_kind_default_and_help(cls):
                             "Recurrent", "Merge", "Reshaping")
     assert cls.DESCRIPTION
     for p in cls.PARAMS:
-        assert p.kind in (INT, FLOAT, BOOL, STR, INTS, "floats", "regularizer")
+        assert p.kind in (INT, FLOAT, BOOL, STR, INTS, "floats", "regularizer",
+                          "initializer")
         assert p.help, f"{cls.__name__}.{p.name} has no help text"
 
 

@@ -1,0 +1,145 @@
+"""Keras's namespaces on the engine: initializer and regularizer classes, activation
+functions, `optimizers.schedules` and the lower-case merge functions of `layers`.
+
+Golden values come from the Keras docstrings (`keras/src/...`), quoted beside each test.
+"""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import engine
+from engine import Input, Model, initializers, layers, regularizers
+from engine.errors import SpecError
+
+
+# ----- initializers -------------------------------------------------------------------------
+
+def test_that_constant_initializers_give_keras_values():
+    # keras/src/initializers/constant_initializers.py docstrings.
+    np.testing.assert_array_equal(initializers.Zeros()((2, 2)), np.zeros((2, 2)))
+    np.testing.assert_array_equal(initializers.Ones()((2, 2)), np.ones((2, 2)))
+    np.testing.assert_array_equal(initializers.Constant(10.0)((2, 2)), np.full((2, 2), 10.0))
+    np.testing.assert_array_equal(initializers.Identity(gain=2.0)((2, 3)), 2 * np.eye(2, 3))
+    assert initializers.Ones()((3,)).dtype == np.float32
+
+
+def test_that_identity_refuses_a_shape_that_is_not_a_matrix():
+    with pytest.raises(SpecError, match="only be used for 2D matrices. Received: shape=\\(3,\\)"):
+        initializers.Identity()((3,))
+
+
+@pytest.mark.parametrize("cls,limit", [
+    (initializers.GlorotUniform, math.sqrt(6 / (300 + 200))),
+    (initializers.HeUniform, math.sqrt(6 / 300)),
+    (initializers.LecunUniform, math.sqrt(3 / 300)),
+])
+def test_that_uniform_variance_scaling_classes_fill_their_limit(cls, limit):
+    w = cls(seed=0)((300, 200))
+    assert np.abs(w).max() <= limit and np.abs(w).max() > 0.98 * limit
+
+
+@pytest.mark.parametrize("cls,std", [
+    (initializers.HeNormal, math.sqrt(2 / 400)),
+    (initializers.LecunNormal, math.sqrt(1 / 400)),
+    (initializers.GlorotNormal, math.sqrt(2 / 700)),
+])
+def test_that_normal_variance_scaling_classes_have_keras_std_and_truncation(cls, std):
+    w = cls(seed=1)((400, 300))
+    assert abs(w.std() - std) / std < 0.03
+    assert np.abs(w).max() <= 2 * std / 0.87962566103423978 + 1e-6
+
+
+def test_that_random_classes_take_keras_arguments():
+    n = initializers.RandomNormal(mean=1.0, stddev=2.0, seed=0)((20000,))
+    assert abs(n.mean() - 1.0) < 0.05 and abs(n.std() - 2.0) < 0.05
+    u = initializers.RandomUniform(minval=2.0, maxval=3.0, seed=0)((1000,))
+    assert u.min() >= 2.0 and u.max() < 3.0
+    t = initializers.TruncatedNormal(mean=0.0, stddev=1.0, seed=0)((5000,))
+    assert np.abs(t).max() <= 2.0
+    q = initializers.Orthogonal(gain=3.0, seed=0)((6, 6))
+    np.testing.assert_allclose(q.T @ q, 9 * np.eye(6), atol=1e-4)
+    vs = initializers.VarianceScaling(scale=0.1, mode="fan_avg", distribution="uniform", seed=0)
+    assert np.abs(vs((40, 60))).max() <= math.sqrt(3 * 0.1 / 50)
+
+
+def test_that_a_seeded_or_unseeded_initializer_repeats_its_values_as_in_keras():
+    # Keras: "an initializer seeded with an integer or None (unseeded) will produce the same
+    # random values across multiple calls".
+    for initializer in (initializers.HeNormal(seed=5), initializers.GlorotUniform()):
+        np.testing.assert_array_equal(initializer((4, 3)), initializer((4, 3)))
+    np.testing.assert_array_equal(initializers.HeNormal(seed=5)((4, 3)),
+                                  initializers.HeNormal(seed=5)((4, 3)))
+
+
+def test_that_set_random_seed_makes_unseeded_initializers_repeatable():
+    engine.utils.set_random_seed(7)
+    first = initializers.HeNormal()((3, 3))
+    engine.utils.set_random_seed(7)
+    np.testing.assert_array_equal(initializers.HeNormal()((3, 3)), first)
+
+
+def test_that_initializer_configs_are_keras_configs_and_round_trip():
+    assert initializers.RandomNormal(mean=0.0, stddev=1.0).get_config() == {
+        "mean": 0.0, "stddev": 1.0, "seed": None}
+    assert initializers.HeNormal(seed=3).get_config() == {"seed": 3}
+    assert initializers.VarianceScaling(distribution="normal").get_config()["distribution"] == (
+        "truncated_normal")  # Keras reads "normal" as truncated
+    for initializer in (initializers.Constant(3.0), initializers.Orthogonal(gain=2.0, seed=1),
+                        initializers.RandomUniform(-1.0, 1.0, seed=4)):
+        config = json.loads(json.dumps(initializers.serialize(initializer)))
+        again = initializers.deserialize(config)
+        assert type(again) is type(initializer) and again.get_config() == initializer.get_config()
+
+
+@pytest.mark.parametrize("identifier,cls", [
+    ("he_normal", initializers.HeNormal), ("HeNormal", initializers.HeNormal),
+    ("normal", initializers.RandomNormal), ("uniform", initializers.RandomUniform),
+    ("zero", initializers.Zeros), (initializers.Ones, initializers.Ones),
+    ({"class_name": "Constant", "config": {"value": 2.0}}, initializers.Constant),
+])
+def test_that_get_accepts_names_class_names_aliases_classes_and_configs(identifier, cls):
+    assert type(initializers.get(identifier)) is cls
+
+
+def test_that_lower_case_class_aliases_exist_as_in_keras():
+    assert initializers.he_normal is initializers.HeNormal
+    assert initializers.glorot_uniform(seed=1).get_config() == {"seed": 1}
+
+
+def test_that_a_bad_initializer_says_what_was_expected():
+    with pytest.raises(SpecError, match="Unknown initializer 'glorot'.*'glorot_uniform'"):
+        initializers.get("glorot")
+    with pytest.raises(SpecError, match="`seed` must be None or an integer >= 0.*seed='a'"):
+        initializers.HeNormal(seed="a")
+    with pytest.raises(SpecError, match="`kernel_initializer`.*Could not interpret"):
+        layers.Dense(2, kernel_initializer=lambda shape, dtype=None: np.ones(shape))
+
+
+def test_that_dense_takes_initializer_and_regularizer_instances_into_its_spec():
+    dense = layers.Dense(4, kernel_initializer=initializers.HeNormal(seed=1),
+                         bias_initializer=initializers.Constant(0.5),
+                         kernel_regularizer=regularizers.L2(1e-4))
+    config = dense.get_config()
+    assert config["kernel_initializer"] == {"class_name": "HeNormal", "config": {"seed": 1}}
+    assert config["bias_initializer"] == {"class_name": "Constant", "config": {"value": 0.5}}
+    assert config["kernel_regularizer"] == {"class_name": "L2", "config": {"l2": 0.0001}}
+    dense.build((3,))
+    np.testing.assert_array_equal(dense.params["kernel"],
+                                  initializers.HeNormal(seed=1)((3, 4)))
+    np.testing.assert_array_equal(dense.params["bias"], np.full(4, 0.5))
+    assert type(layers.Dense.from_config(config).kernel_regularizer) is regularizers.L2
+
+
+def test_that_a_model_with_instances_saves_and_loads(tmp_path, rng):
+    x = Input((3,))
+    y = layers.Dense(2, kernel_initializer=initializers.GlorotNormal(seed=2),
+                     kernel_regularizer=regularizers.L1L2(l1=1e-5, l2=1e-4))(x)
+    model = Model(x, y)
+    model.save(tmp_path / "m.lcm")
+    again = engine.load_model(tmp_path / "m.lcm")
+    assert again.to_spec() == json.loads(json.dumps(model.to_spec()))
+    data = rng.random((5, 3)).astype(np.float32)
+    np.testing.assert_allclose(again.predict(data, verbose=0), model.predict(data, verbose=0))
