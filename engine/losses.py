@@ -16,10 +16,12 @@ from .loss_base import (EPSILON, REDUCTIONS, Loss, reduce_weighted_values,
                         squeeze_or_expand_to_same_rank)
 from .loss_crossentropy import (BinaryCrossentropy, CategoricalCrossentropy,
                                 SparseCategoricalCrossentropy)
+from .loss_focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
 from .loss_functions import (CategoricalHinge, CosineSimilarity, Hinge, Huber, KLDivergence,
                              LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
                              MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
                              SquaredHinge)
+from .loss_overlap import Dice, Tversky
 
 __all__ = [
     "EPSILON", "REDUCTIONS", "NAMES", "Loss", "get", "serialize", "deserialize",
@@ -27,7 +29,8 @@ __all__ = [
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "Huber", "LogCosh", "KLDivergence", "Poisson", "Hinge",
-    "SquaredHinge", "CategoricalHinge", "CosineSimilarity",
+    "SquaredHinge", "CategoricalHinge", "CosineSimilarity", "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy", "Dice", "Tversky",
 ]
 
 #: One name per loss, for the compile dialog (aliases such as "mse" are accepted too).
@@ -36,7 +39,10 @@ NAMES = (
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "huber", "log_cosh", "kl_divergence", "poisson",
     "hinge", "squared_hinge", "categorical_hinge", "cosine_similarity",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
 )
+# "dice" and "tversky" are registered too but not listed: with their default axis=None they
+# give one value per batch, not one per sample, which the compile dialog's checks expect.
 
 
 def _unknown(identifier) -> SpecError:
