@@ -143,3 +143,35 @@ def test_that_a_model_with_instances_saves_and_loads(tmp_path, rng):
     assert again.to_spec() == json.loads(json.dumps(model.to_spec()))
     data = rng.random((5, 3)).astype(np.float32)
     np.testing.assert_allclose(again.predict(data, verbose=0), model.predict(data, verbose=0))
+
+
+# ----- regularizers -------------------------------------------------------------------------
+
+def test_that_regularizers_compute_keras_penalties():
+    w = np.array([[1.0, -2.0], [0.5, 0.0]])
+    assert regularizers.L1(0.1)(w) == pytest.approx(0.1 * 3.5)
+    assert regularizers.L2(0.1)(w) == pytest.approx(0.1 * 5.25)
+    assert regularizers.L1L2(l1=0.1, l2=0.2)(w) == pytest.approx(0.35 + 1.05)
+    np.testing.assert_allclose(regularizers.L1L2(0.1, 0.2).gradient(w),
+                               0.1 * np.sign(w) + 0.4 * w)
+
+
+def test_that_regularizer_defaults_and_lower_case_aliases_are_keras():
+    assert regularizers.L1().get_config() == {"l1": 0.01}
+    assert regularizers.L2().get_config() == {"l2": 0.01}
+    assert regularizers.L1L2().get_config() == {"l1": 0.0, "l2": 0.0}
+    assert regularizers.L1L2(l1=None, l2=0.5).get_config() == {"l1": 0.0, "l2": 0.5}
+    assert regularizers.l2 is regularizers.L2 and regularizers.l1_l2 is regularizers.L1L2
+    assert regularizers.l2(1e-4).get_config() == {"l2": 1e-4}
+
+
+def test_that_regularizers_round_trip_through_serialize():
+    for reg in (regularizers.L1(0.3), regularizers.L2(0.2), regularizers.L1L2(0.1, 0.2)):
+        again = regularizers.deserialize(json.loads(json.dumps(regularizers.serialize(reg))))
+        assert type(again) is type(reg) and again.get_config() == reg.get_config()
+    assert type(regularizers.get(regularizers.L2)) is regularizers.L2
+
+
+def test_that_a_negative_factor_is_refused_with_keras_message():
+    with pytest.raises(SpecError, match="l2: expected a non-negative float. Received: l2=-1"):
+        regularizers.L2(-1)
