@@ -175,3 +175,58 @@ def test_that_regularizers_round_trip_through_serialize():
 def test_that_a_negative_factor_is_refused_with_keras_message():
     with pytest.raises(SpecError, match="l2: expected a non-negative float. Received: l2=-1"):
         regularizers.L2(-1)
+
+
+# ----- activation functions -----------------------------------------------------------------
+
+KERAS_X = [-10, -5, 0.0, 5, 10]
+
+
+@pytest.mark.parametrize("kwargs,expected", [
+    # keras/src/activations/activations.py, relu docstring.
+    ({}, [0.0, 0.0, 0.0, 5.0, 10.0]),
+    ({"negative_slope": 0.5}, [-5.0, -2.5, 0.0, 5.0, 10.0]),
+    ({"max_value": 5.0}, [0.0, 0.0, 0.0, 5.0, 5.0]),
+    ({"threshold": 5.0}, [-0.0, -0.0, 0.0, 0.0, 10.0]),
+])
+def test_that_relu_gives_the_keras_docstring_values(kwargs, expected):
+    y = engine.activations.relu(KERAS_X, **kwargs)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, expected)
+
+
+def test_that_activation_functions_take_keras_arguments():
+    a = engine.activations
+    x = np.array([[-2.0, -0.5, 0.0, 1.5], [3.0, -1.0, 0.25, 2.0]], dtype=np.float32)
+    np.testing.assert_allclose(a.leaky_relu(x), np.where(x > 0, x, 0.2 * x))
+    np.testing.assert_allclose(a.leaky_relu(x, negative_slope=0.5), np.where(x > 0, x, 0.5 * x))
+    np.testing.assert_allclose(a.elu(x, alpha=2.0), np.where(x > 0, x, 2 * np.expm1(x)),
+                               rtol=1e-6)
+    tanh_form = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    np.testing.assert_allclose(a.gelu(x, approximate=True), tanh_form, rtol=1e-6)
+    np.testing.assert_allclose(a.softmax(x, axis=0).sum(axis=0), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(a.softmax(x).sum(axis=-1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(a.log_softmax(x, axis=0), np.log(a.softmax(x, axis=0)),
+                               atol=1e-6)
+    np.testing.assert_allclose(a.relu(x, max_value=1.0, negative_slope=0.1),
+                               np.where(x > 0, np.minimum(x, 1.0), 0.1 * x))
+
+
+@pytest.mark.parametrize("name", sorted(engine.activations.FUNCTIONS))
+def test_that_each_function_matches_the_layer_activation_of_its_name(name, rng):
+    x = rng.normal(size=(3, 5)).astype(np.float32)
+    y = getattr(engine.activations, name)(x)
+    np.testing.assert_allclose(y, engine.activations.get(name).forward(x), rtol=1e-6)
+    assert y.dtype == np.float32 and y.shape == x.shape
+
+
+def test_that_get_and_serialize_accept_the_functions():
+    a = engine.activations
+    assert a.get(a.relu) is a.get("relu")
+    assert a.serialize(a.relu) == "relu" and a.serialize("swish") == "silu"
+    assert a.deserialize("tanh") is a.tanh
+    assert a.get(None).name == "linear"
+    with pytest.raises(SpecError, match="Could not interpret activation.*'relu'"):
+        a.get(lambda x: x)
+    with pytest.raises(SpecError, match="Unknown activation 'relux'"):
+        a.get("relux")

@@ -1,4 +1,4 @@
-"""Activation functions by name, each with its derivative beside it.
+"""The activations layers use, by name, each with its derivative beside it.
 
 `forward(x)` returns `y`; `backward(x, y, g)` returns dL/dx given g = dL/dy. Both work on
 NumPy and CuPy arrays through `xp`.
@@ -6,8 +6,8 @@ NumPy and CuPy arrays through `xp`.
 
 import math
 
-from .backend import get_array_module, zeros_operand
-from .errors import SpecError, describe_choices
+from ..backend import get_array_module, zeros_operand
+from ..errors import SpecError, describe_choices
 
 _SQRT_HALF = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -192,10 +192,3 @@ def get(identifier) -> Activation:
             f"Unknown activation {identifier!r}. Expected one of: {describe_choices(NAMES)}."
         )
     return _INSTANCES[name]
-
-
-def __getattr__(name):
-    # `activations.relu(x)` as in Keras.
-    if name in _INSTANCES or name in _ALIASES:
-        return get(name).forward
-    raise AttributeError(name)
