@@ -1,6 +1,7 @@
 """Every layer of the engine, registered by class name on import (Keras names)."""
 
 from ..symbolic import Input  # `keras.layers.Input`, as in Keras
+from .activation_layers import ELU, Identity, LeakyReLU, ReLU, Softmax
 from .base import Layer, WeightSpec
 from .conv import Conv1D, Conv2D
 from .conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
@@ -12,6 +13,7 @@ from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtra
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
 from .preprocessing import Rescaling
+from .prelu import PReLU
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout, GaussianNoise
 from .reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D,
