@@ -2,6 +2,7 @@
 
 from ..symbolic import Input  # `keras.layers.Input`, as in Keras
 from .activation_layers import ELU, Identity, LeakyReLU, ReLU, Softmax
+from .activity_regularization import ActivityRegularization
 from .base import Layer, WeightSpec
 from .conv import Conv1D, Conv2D
 from .conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
@@ -16,5 +17,7 @@ from .preprocessing import Rescaling
 from .prelu import PReLU
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout, GaussianNoise
+from .regularization_extra import (AlphaDropout, GaussianDropout, SpatialDropout1D,
+                                   SpatialDropout2D)
 from .reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D,
                         ZeroPadding2D)
