@@ -13,11 +13,12 @@ from .data_adapter import spread
 from .graph import ModelGraph, Node
 from .layers.base import format_shape
 from .naming import unique_name
-from .symbolic import SymbolicTensor
+from .functional import SurfaceMixin, trace_functional
+from .symbolic import trace_graph_calls
 from .training import TrainingMixin
 
 
-class Model(TrainingMixin):
+class Model(TrainingMixin, SurfaceMixin):
     """A model built from a graph: functional (`Model(inputs, outputs)`) or from a spec.
 
     Args:
@@ -33,9 +34,10 @@ class Model(TrainingMixin):
         self._forward_count = 0
         self._init_training_state()
         self._graph = None
+        self._symbolic = None  # (input tensors, output tensors) once built
         if inputs is not None or outputs is not None:
-            graph, layers = _trace_functional(inputs, outputs, self.name)
-            self._set_graph(graph, layers)
+            graph, layers, tensors = trace_functional(inputs, outputs, self.name)
+            self._set_graph(graph, layers, tensors)
 
     @classmethod
     def _default_name(cls):
@@ -51,8 +53,12 @@ class Model(TrainingMixin):
         model._set_graph(graph, {})
         return model
 
-    def _set_graph(self, graph: ModelGraph, layers: dict):
-        """Checks `graph`, builds its layers (reusing `layers` by node name) and packs weights."""
+    def _set_graph(self, graph: ModelGraph, layers: dict, tensors=None):
+        """Checks `graph`, builds its layers (reusing `layers` by node name) and packs weights.
+
+        `tensors` are the (inputs, outputs) symbolic tensors the graph was traced from; other
+        graphs get theirs made here, so `model.inputs` and `layer.output` always exist.
+        """
         analysis = graph.analyze()
         errors = [p for p in analysis.problems if p.severity == "error"]
         if errors:
@@ -72,6 +78,7 @@ class Model(TrainingMixin):
         self._plan = self._make_plan(analysis.order)
         self._input_set = {name for name, _, parents in self._plan if not parents}
         self._build_layers()
+        self._symbolic = tensors or trace_graph_calls(self)
 
     def _make_plan(self, order):
         needed = set()
@@ -116,6 +123,8 @@ class Model(TrainingMixin):
             shape = layer.params[key].shape
             stop = offset + size
             flat_params[offset:stop] = backend.to_device(layer.params[key], self.device).ravel()
+            if key in layer.grads:  # a repack between backward and the step keeps the grads
+                flat_grads[offset:stop] = backend.to_device(layer.grads[key], self.device).ravel()
             layer.params[key] = flat_params[offset:stop].reshape(shape)
             layer.grads[key] = flat_grads[offset:stop].reshape(shape)
             self._segments.append((offset, stop))
@@ -123,6 +132,7 @@ class Model(TrainingMixin):
         self._flat_params, self._flat_grads = flat_params, flat_grads
         self._trainable_entries = entries
         self._packed_flags = self._trainable_flags()
+        self._packed_arrays = [layer.params[key] for layer, key in entries]
         for name, layer, _ in self._plan:  # shadows own separate gradient arrays
             if layer is not self._owners[name]:
                 layer.grads = {k: xp.zeros_like(v) for k, v in self._owners[name].grads.items()}
@@ -131,7 +141,12 @@ class Model(TrainingMixin):
         return tuple(layer.trainable for layer in self.layers)
 
     def _ensure_packed(self):
-        if self._packed_flags != self._trainable_flags():
+        """Repacks when a layer's trainable flag changed, or when another model sharing these
+        layers (a feature extractor over a Sequential's layers) repacked them into its own
+        buffer: otherwise this model's optimizer would update a buffer no layer reads."""
+        if self._packed_flags != self._trainable_flags() or any(
+                layer.params[key] is not array
+                for (layer, key), array in zip(self._trainable_entries, self._packed_arrays)):
             self._pack_parameters()
 
     def to_device(self, device: str) -> "Model":
@@ -172,12 +187,6 @@ class Model(TrainingMixin):
                 seen.append(owner)
         return seen
 
-    def get_layer(self, name: str):
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise SpecError(f"No layer named {name!r}. Layers: {', '.join(l.name for l in self.layers)}")
-
     @property
     def input_names(self) -> list[str]:
         return [name for name, _, parents in self._plan if not parents]
@@ -209,6 +218,15 @@ class Model(TrainingMixin):
         return spec
 
     # ----- weights ------------------------------------------------------------------------------
+    @property
+    def weights(self) -> list:
+        """Every weight array, layer by layer in Keras order (empty before the model is built)."""
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
     @property
     def trainable_variables(self) -> list:
         self._ensure_packed()
@@ -347,6 +365,7 @@ class Model(TrainingMixin):
     @fpu.flushed
     def __call__(self, x, training: bool = False):
         """Eager call on arrays (as `keras.Model.__call__`); returns device arrays."""
+        self._build_for_data(x)
         outputs = self.forward(self.standardize_inputs(x), training=training)
         self._note_call(outputs)
         return outputs[0] if len(outputs) == 1 else outputs
@@ -389,39 +408,3 @@ def _shadow_of(owner, node_name):
     shadow.params = owner.params  # same dict object: weights (and repacking) are shared
     shadow.regularizers = {}
     return shadow
-
-
-def _trace_functional(inputs, outputs, name):
-    """Walks back from `outputs` to `inputs` and returns (graph, layers by node name)."""
-    ins = inputs if isinstance(inputs, (list, tuple)) else [inputs]
-    outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    for t in (*ins, *outs):
-        if not isinstance(t, SymbolicTensor):
-            raise SpecError(f"Model(inputs, outputs) needs symbolic tensors from Input(...) and "
-                            f"layer calls. Received: {type(t).__name__}")
-    nodes, layers, owners = {}, {}, {}
-
-    def visit(tensor):
-        if tensor.node_name in nodes:
-            return
-        for parent in tensor.inputs:
-            visit(parent)
-        layer = tensor.layer
-        shares = None
-        if layer.name in owners and owners[layer.name] != tensor.node_name:
-            shares = owners[layer.name]
-        owners.setdefault(layer.name, tensor.node_name)
-        nodes[tensor.node_name] = Node(tensor.node_name, layer.class_name(),
-                                       {k: v for k, v in layer.get_config().items() if k != "name"},
-                                       [p.node_name for p in tensor.inputs], shares)
-        layers[tensor.node_name] = layer
-
-    for t in outs:
-        visit(t)
-    for t in ins:
-        if t.node_name not in nodes:
-            raise SpecError(f"Input '{t.node_name}' is not used to compute any output.")
-    input_order = [t.node_name for t in ins]
-    ordered = [nodes[n] for n in input_order] + [n for k, n in nodes.items()
-                                                 if k not in input_order]
-    return ModelGraph(ordered, [t.node_name for t in outs], name=name), layers

@@ -56,20 +56,40 @@ def _cells(values, widths, border, align):
 
 
 def summary_text(model, line_length=None, positions=None) -> str:
-    rows = summary_rows(model)
     chain = is_sequential_like(model)
-    headers = ["Layer (type)", "Output Shape", "Param #"] + ([] if chain else ["Connected to"])
-    line_length = line_length or (88 if chain else 108)
-    positions = positions or ([0.45, 0.80, 1.0] if chain else [0.3, 0.6, 0.70, 1.0])
-    cuts = [int(line_length * p) if p <= 1 else int(p) for p in positions]
-    widths = [max(8, b - a - 3) for a, b in zip([0] + cuts[:-1], cuts)]
     table_rows = []
-    for row in rows:
+    for row in summary_rows(model):
         cells = [f"{row['name']} ({row['type']})", format_shape(row["shape"]),
                  f"{row['params']:,}"]
         if not chain:
             cells.append(", ".join(f"{p}[0][0]" for p in row["inputs"]) or "-")
         table_rows.append(cells)
+    return _render(model, table_rows, chain, line_length, positions)
+
+
+def unbuilt_summary_text(model, line_length=None, positions=None) -> str:
+    """Keras's table for a model without an input shape yet: shapes `?`, params `0 (unbuilt)`,
+    then a line saying how to build it."""
+    table_rows = [[f"{layer.name} ({type(layer).__name__})", "?",
+                   f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"]
+                  for layer in model.layers]
+    text = _render(model, table_rows, True, line_length, positions)
+    return (f"{text}\n Model '{model.name}' is not built yet: call it on data (fit, predict, "
+            "model(x)), call model.build((None, *sample_shape)), or start it with Input(shape).")
+
+
+def print_unbuilt_summary(model, line_length=None, positions=None, print_fn=None, **kwargs):
+    text = unbuilt_summary_text(model, line_length=line_length, positions=positions)
+    (print_fn or print)(text)
+    return text
+
+
+def _render(model, table_rows, chain, line_length, positions) -> str:
+    headers = ["Layer (type)", "Output Shape", "Param #"] + ([] if chain else ["Connected to"])
+    line_length = line_length or (88 if chain else 108)
+    positions = positions or ([0.45, 0.80, 1.0] if chain else [0.3, 0.6, 0.70, 1.0])
+    cuts = [int(line_length * p) if p <= 1 else int(p) for p in positions]
+    widths = [max(8, b - a - 3) for a, b in zip([0] + cuts[:-1], cuts)]
     widths = [max([w, len(h)] + [len(r[i]) for r in table_rows])
               for i, (w, h) in enumerate(zip(widths, headers))]
     align = ["l", "l", "r", "l"]

@@ -1,29 +1,97 @@
-"""Symbolic tensors for the functional API: `x = Input((8,)); y = Dense(4)(x); Model(x, y)`."""
+"""Symbolic tensors for the functional API: `x = Input((8,)); y = Dense(4)(x); Model(x, y)`.
+
+Every symbolic call of a layer is recorded on the layer as a `CallNode` (Keras's
+`layer._inbound_nodes`), so `layer.input` / `layer.output` give the tensors of its first call,
+as in Keras. Built models (Sequential, or rebuilt from a spec) record their layers' calls too.
+"""
+
+from dataclasses import dataclass
 
 from .errors import SpecError
-from .layers.core import InputLayer
+
+#: What every layer computes in (the engine's floatx).
+FLOATX = "float32"
 
 
 class SymbolicTensor:
-    """A placeholder for a layer's output: its shape (no batch axis) and how it was made."""
+    """A placeholder for a layer's output: its shape and dtype, and how it was made.
 
-    def __init__(self, shape, layer, inputs, node_name):
-        self.shape = tuple(shape)
+    `shape` includes the batch axis (`None` unless an `Input` fixed `batch_size`), as a
+    `KerasTensor`'s does; `sample_shape` is the engine's shape without the batch axis.
+    """
+
+    def __init__(self, shape, layer, inputs, node_name, dtype=FLOATX, batch_size=None):
+        self.sample_shape = tuple(shape)
         self.layer = layer
         self.inputs = list(inputs)
         self.node_name = node_name
+        self.dtype = dtype
+        self.batch_size = batch_size
+
+    @property
+    def shape(self) -> tuple:
+        return (self.batch_size, *self.sample_shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def name(self) -> str:
+        return self.node_name
 
     def __repr__(self):
-        dims = ", ".join(["None", *map(str, self.shape)])
-        return f"<SymbolicTensor shape=({dims}) from '{self.node_name}'>"
+        dims = ", ".join(map(str, self.shape))
+        return f"<SymbolicTensor shape=({dims}), dtype={self.dtype}, name={self.node_name}>"
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None, **kwargs):  # noqa: N802 - Keras
-    """Declares a model input of `shape` (without the batch axis), as `keras.Input`."""
-    if shape is None:
-        raise SpecError("Input needs a `shape`, e.g. Input((28, 28)).")
-    layer = InputLayer(shape=shape, name=name, **kwargs)
-    return SymbolicTensor(layer.shape, layer, [], layer.name)
+@dataclass
+class CallNode:
+    """One symbolic call of a layer: the tensors it took and the tensors it gave."""
+
+    input_tensors: list
+    output_tensors: list
+
+
+def record_call(layer, inputs: list, output: SymbolicTensor) -> None:
+    """Remembers a symbolic call on `layer` (the first one answers `layer.output`)."""
+    if "_inbound_nodes" not in vars(layer):
+        layer._inbound_nodes = []
+    layer._inbound_nodes.append(CallNode(list(inputs), [output]))
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,  # noqa: N802
+          batch_shape=None, name=None, tensor=None, optional=False):
+    """Declares a model input, as `keras.Input`: returns its symbolic tensor.
+
+    Args:
+        shape: Shape of one sample, without the batch axis, e.g. `(28, 28)`.
+        batch_size: Optional fixed batch size (shown in `tensor.shape`; the engine runs any
+            batch size).
+        dtype: Data type of the input, e.g. `"float32"` or `"int32"`. Defaults to
+            `"float32"`. Inputs are fed to the layers as float32 whatever it says.
+        batch_shape: Shape including the batch axis, instead of `shape` and `batch_size`.
+        name: The input's name, unique in a model.
+        sparse, ragged, tensor, optional: Accepted as Keras spells them, and refused
+            with a message when set, since LayerCraft has no such inputs.
+    """
+    from .layers.core import InputLayer  # noqa: PLC0415 - core imports this module
+
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       ragged=ragged, batch_shape=batch_shape, input_tensor=tensor,
+                       optional=optional, name=name)
+    return input_tensor_of(layer)
+
+
+def input_tensor_of(input_layer) -> SymbolicTensor:
+    """The symbolic tensor an `InputLayer` stands for (made once, on first request)."""
+    nodes = vars(input_layer).get("_inbound_nodes")
+    if nodes:
+        return nodes[0].output_tensors[0]
+    tensor = SymbolicTensor(input_layer.shape, input_layer, [], input_layer.name,
+                            dtype=input_layer.dtype, batch_size=input_layer.batch_size)
+    record_call(input_layer, [], tensor)
+    return tensor
 
 
 def call_symbolic(layer, inputs):
@@ -33,9 +101,54 @@ def call_symbolic(layer, inputs):
         if not isinstance(item, SymbolicTensor):
             raise SpecError(f"Layer '{layer.name}' was called on a mix of symbolic tensors "
                             f"and arrays ({type(item).__name__}).")
-    shapes = [t.shape for t in items]
+    shapes = [t.sample_shape for t in items]
     out_shape = layer.compute_output_shape(shapes if layer.MAX_INPUTS != 1 else shapes[0])
     calls = getattr(layer, "_symbolic_calls", 0)
     layer._symbolic_calls = calls + 1
     node_name = layer.name if calls == 0 else f"{layer.name}_call_{calls}"
-    return SymbolicTensor(out_shape, layer, items, node_name)
+    output = SymbolicTensor(out_shape, layer, items, node_name,
+                            batch_size=_common_batch_size(items))
+    record_call(layer, items, output)
+    return output
+
+
+def _common_batch_size(tensors):
+    sizes = {t.batch_size for t in tensors}
+    return sizes.pop() if len(sizes) == 1 else None
+
+
+def trace_graph_calls(model) -> tuple[list, list]:
+    """Symbolic tensors for a built model's graph, recorded on its layers as calls.
+
+    Used for models not made from symbolic calls (a Sequential, a model read from a spec),
+    so that `model.inputs`, `model.outputs` and `layer.output` exist for them as in Keras.
+    Input nodes reuse their InputLayer's tensor, so tensors from earlier builds still lead
+    back to the same inputs.
+
+    Returns:
+        (input tensors, output tensors), in the model's input and output order.
+    """
+    tensors = {}
+    for name, layer, parents in model._plan:
+        owner = model._owners[name]
+        if not parents:
+            tensors[name] = input_tensor_of(owner)
+            continue
+        inputs = [tensors[p] for p in parents]
+        output = SymbolicTensor(model.node_shape(name), owner, inputs, name,
+                                batch_size=_common_batch_size(inputs))
+        record_call(owner, inputs, output)
+        tensors[name] = output
+    return ([tensors[n] for n in model.input_names], [tensors[n] for n in model.output_names])
+
+
+def node_attribute(layer, attr: str, what: str):
+    """`layer.input` / `layer.output`: the tensors of the first call, as Keras returns them."""
+    nodes = vars(layer).get("_inbound_nodes")
+    if not nodes:
+        raise AttributeError(
+            f"The layer {layer.name} has never been called and thus has no defined {what}. "
+            f"Call it on a symbolic tensor (y = layer(Input(shape))) or put it in a model "
+            "that has an Input (or is built).")
+    values = getattr(nodes[0], attr)
+    return values[0] if len(values) == 1 else values

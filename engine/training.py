@@ -1,5 +1,7 @@
 """compile / fit / evaluate / predict and friends: the Keras workflow on every Model."""
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from . import backend, fpu
@@ -27,6 +29,9 @@ def sample_count(arrays) -> int:
 
 class TrainingMixin:
     """The Keras training API, mixed into Model."""
+
+    #: Whether compile() may come before the graph exists (a Sequential builds from data).
+    _builds_later = False
 
     def _init_training_state(self):
         self.compiled = False
@@ -62,19 +67,40 @@ class TrainingMixin:
                                  "weighted_metrics", "auto_scale_loss"}
         if unknown:
             raise TrainingError(f"compile() got unknown arguments: {sorted(unknown)}.")
-        self._require_graph()
-        if device is not None:
-            self.to_device(device)
+        built = getattr(self, "_graph", None) is not None
+        if not built and not self._builds_later:
+            self._require_graph()
         optimizer = optimizers.get(optimizer)
-        compiled_loss = CompiledLoss(self, loss, loss_weights)
-        compiled_metrics = CompiledMetrics(metrics, self.output_names)
+        if built:
+            compiled = (CompiledLoss(self, loss, loss_weights),
+                        CompiledMetrics(metrics, self.output_names))
+        else:  # a Sequential that builds on its first data: check now, attach at build
+            compiled = (None, None)
+            check_compile_args(self, loss, metrics, loss_weights)
         config = {"optimizer": _serialize(optimizer), "loss": _serialize_nested(loss, "loss"),
                   "metrics": _serialize_nested(metrics, "metric"), "loss_weights": loss_weights}
         # Nothing changes until every argument is understood: a refused compile keeps the last.
-        self.optimizer, self._compiled_loss, self._metrics = (optimizer, compiled_loss,
-                                                              compiled_metrics)
+        if device is not None:
+            self._move_to(device)
+        self.optimizer, (self._compiled_loss, self._metrics) = optimizer, compiled
+        self._compile_args = (loss, metrics, loss_weights)
         self.compile_config = config
         self.compiled = True
+
+    def _move_to(self, device):
+        if getattr(self, "_graph", None) is None:
+            self.device = backend.resolve_device(device)  # the layers are made there at build
+        else:
+            self.to_device(device)
+
+    def _attach_compiled(self):
+        """(Re)makes the compiled loss and metrics for the current outputs (after a build)."""
+        loss, metrics, loss_weights = self._compile_args
+        self._compiled_loss = CompiledLoss(self, loss, loss_weights)
+        self._metrics = CompiledMetrics(metrics, self.output_names)
+
+    def _build_for_data(self, x) -> None:
+        """Hook: a model that builds on its first data (Sequential) builds here from `x`."""
 
     def _require_graph(self):
         if getattr(self, "_graph", None) is None:
@@ -111,6 +137,7 @@ class TrainingMixin:
                        return_dict=False):
         """One gradient step on one batch; returns the loss (and metrics)."""
         self._require_compiled()
+        self._build_for_data(x)
         data = self._array_data(x, y, sample_weight, class_weight)
         self._metrics.reset()
         total, parts = self._train_step(data.xs, data.ys, data.weights)
@@ -122,6 +149,7 @@ class TrainingMixin:
     @fpu.flushed
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled()
+        self._build_for_data(x)
         data = self._array_data(x, y, sample_weight, None)
         logs = evaluate_data(self, data, data.count)
         return self._format_results(logs, return_dict)
@@ -136,6 +164,7 @@ class TrainingMixin:
         from .callbacks import CallbackList  # noqa: PLC0415
 
         self._require_compiled()
+        self._build_for_data(x)
         batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
         _positive_int(epochs, "epochs")
         if steps_per_epoch is not None:
@@ -178,6 +207,7 @@ class TrainingMixin:
         from .callbacks import CallbackList  # noqa: PLC0415
 
         self._require_compiled()
+        self._build_for_data(x)
         batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
         data = DatasetData(x, self) if is_dataset(x) else self._array_data(x, y, sample_weight,
                                                                          None)
@@ -251,6 +281,7 @@ class TrainingMixin:
         into one preallocated NumPy array.
         """
         batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
+        self._build_for_data(x)
         arrays = self._host_inputs(x)
         count = sample_count(arrays)
         results = [np.empty((count, *s), dtype=np.float32) for s in self.output_shapes]
@@ -264,6 +295,7 @@ class TrainingMixin:
 
     @fpu.flushed
     def predict_on_batch(self, x):
+        self._build_for_data(x)
         outputs = [backend.to_numpy(o) for o in self.forward(self.standardize_inputs(x),
                                                              inference_only=True)]
         return outputs[0] if len(outputs) == 1 else outputs
@@ -293,6 +325,17 @@ class TrainingMixin:
         from .checkpoint import load_weights  # noqa: PLC0415
 
         load_weights(self, filepath)
+
+
+def check_compile_args(model, loss, metrics, loss_weights) -> None:
+    """Checks compile arguments of a model that is not built yet, so that a wrong loss or
+    metric name fails at compile() as it would for a built model. A Sequential has one
+    output, its last layer, which stands in for the output it will have."""
+    last = model.layers[-1] if model.layers else None
+    name = last.name if last is not None else "output"
+    future = SimpleNamespace(output_names=[name], _nodes={name: last})
+    CompiledLoss(future, loss, loss_weights)
+    CompiledMetrics(metrics, [name])
 
 
 def _checked_sample_weight(sample_weight, count: int):

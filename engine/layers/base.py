@@ -14,6 +14,7 @@ from .. import backend, initializers
 from ..errors import ShapeError, SpecError
 from ..naming import unique_name
 from ..params import Param, to_json_value, validate_param
+from .input_args import pop_legacy_input
 
 
 @dataclass
@@ -55,14 +56,19 @@ class Layer:
     inference_only = False
 
     def __init__(self, name: str | None = None, trainable: bool = True, **kwargs):
-        if kwargs:
-            raise SpecError(
-                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}. "
-                f"Valid arguments: {', '.join(p.name for p in self.PARAMS)}, name, trainable."
-            )
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise SpecError(f"A layer name must be a non-empty string. Received: name={name!r}")
         self.name = name or unique_name(type(self).__name__)
+        # Keras's `input_shape=` habit: kept for a Sequential, which makes its Input from it
+        # when this layer comes first (elsewhere Keras ignores it, and so does the engine).
+        self._input_shape_arg, self._batch_size_arg = pop_legacy_input(
+            f"Layer '{self.name}' ({type(self).__name__})", kwargs)
+        if kwargs:
+            raise SpecError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}. "
+                f"Valid arguments: {', '.join(p.name for p in self.PARAMS)}, name, trainable, "
+                "input_shape."
+            )
         if not isinstance(trainable, bool):
             raise SpecError(f"`trainable` must be True or False. Received: trainable={trainable!r}")
         self.trainable = trainable
@@ -132,6 +138,19 @@ class Layer:
         if spec.regularizer is not None:
             self.regularizers[spec.name] = spec.regularizer
         return array
+
+    @property
+    def weights(self) -> list:
+        """Every weight array in creation (Keras) order; empty before the layer is built."""
+        return list(self.params.values())
+
+    @property
+    def trainable_weights(self) -> list:
+        return [self.params[k] for k in self.trainable_weight_names]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return [self.params[k] for k in self.non_trainable_weight_names]
 
     @property
     def trainable_weight_names(self) -> list[str]:
@@ -205,6 +224,21 @@ class Layer:
         if not self.built:
             self.build(_batchless_shape(inputs))
         return self.forward(inputs, training=training)
+
+    # ----- symbolic calls (`layer.input` / `layer.output`, as in Keras) ---------------------
+    @property
+    def input(self):
+        """The input tensor(s) of this layer's first symbolic call (in a model or by hand)."""
+        from ..symbolic import node_attribute  # noqa: PLC0415 - cycle
+
+        return node_attribute(self, "input_tensors", "input")
+
+    @property
+    def output(self):
+        """The output tensor of this layer's first symbolic call (in a model or by hand)."""
+        from ..symbolic import node_attribute  # noqa: PLC0415 - cycle
+
+        return node_attribute(self, "output_tensors", "output")
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"

@@ -3,6 +3,7 @@
 from .. import activations, registry
 from ..errors import ShapeError
 from ..params import BOOL, INITIALIZER, INT, INTS, REGULARIZER, STR, Param
+from . import input_args
 from .base import Layer, WeightSpec, format_shape
 
 INITIALIZER_CHOICES = (
@@ -31,6 +32,15 @@ def regularizer_param(name, help=""):
 class InputLayer(Layer):
     """The model's entry point: declares the shape of one sample (no batch axis).
 
+    Args:
+        shape: Shape of one sample, e.g. `(28, 28)`; an int means `(int,)`.
+        batch_size: Optional fixed batch size, kept for `tensor.shape` (any batch size runs).
+        dtype: The input's data type name (`"float32"`, `"int32"`...); data is fed to the
+            layers as float32 whatever it says. Defaults to `"float32"`.
+        batch_shape: `(batch_size, *shape)`, instead of `shape` and `batch_size`.
+        sparse, ragged, input_tensor, optional: Keras arguments for inputs LayerCraft does
+            not have; refused with a message when set.
+
     Output shape:
         `shape`, as given.
     """
@@ -42,16 +52,29 @@ class InputLayer(Layer):
     MAX_INPUTS = 0
     PARAMS = (Param("shape", INTS, (784,), minimum=1, help="Shape of one sample, e.g. 28, 28, 1."),)
 
-    def __init__(self, shape=(784,), name=None, trainable=True, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, trainable=True,
+                 **kwargs):
+        # Keras's deprecated spellings: input_shape is shape, batch_input_shape is batch_shape.
+        shape = kwargs.pop("input_shape", shape)
+        batch_shape = kwargs.pop("batch_input_shape", batch_shape)
         super().__init__(name=name or None, trainable=trainable, **kwargs)
-        if isinstance(shape, int):
-            shape = (shape,)
-        self._configure(shape=shape)
+        owner = f"Input '{self.name}'"
+        input_args.refuse_unsupported_input(owner, sparse=sparse, ragged=ragged,
+                                            input_tensor=input_tensor, optional=optional)
+        shape, self.batch_size = input_args.input_shape_and_batch(owner, shape, batch_size,
+                                                                  batch_shape)
+        self.dtype = input_args.standardize_dtype(owner, dtype)
+        self._configure(shape=(784,) if shape is None else shape)
         self.built = True  # no weights to create
 
     @classmethod
     def class_name(cls) -> str:
         return "Input"
+
+    @property
+    def batch_shape(self) -> tuple:
+        return (self.batch_size, *self.shape)
 
     def compute_output_shape(self, input_shape=None):
         return tuple(self.shape)

@@ -1,0 +1,121 @@
+"""What makes a model functional: tracing `Model(inputs, outputs)` into a graph, and the
+Keras surface over it (`model.inputs`, `model.outputs`, `get_layer`, `to_json`)."""
+
+import json
+
+from .errors import SpecError
+from .graph import ModelGraph, Node
+from .symbolic import SymbolicTensor
+
+
+class SurfaceMixin:
+    """`model.inputs` / `outputs` / `input` / `output`, `get_layer` and `to_json`, on Model."""
+
+    def get_layer(self, name=None, index=None):
+        """The layer called `name`, or at `index` in `model.layers` (as Keras's `get_layer`)."""
+        if index is not None and name is not None:
+            raise SpecError(f"Provide only a layer name or a layer index. Received: "
+                            f"index={index}, name={name}.")
+        layers = self.layers
+        if index is not None:
+            if len(layers) <= index:
+                raise SpecError(f"Was asked to retrieve layer at index {index} but model "
+                                f"'{self.name}' only has {len(layers)} layers.")
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise SpecError(f"No such layer: {name}. Existing layers are: "
+                            f"{[layer.name for layer in layers]}.")
+        raise SpecError("Provide either a layer name or layer index at `get_layer`, e.g. "
+                        "model.get_layer('dense') or model.get_layer(index=0).")
+
+    # ----- symbolic surface (`model.inputs`, `model.outputs`) --------------------------------
+    @property
+    def inputs(self) -> list:
+        """The model's input tensors (symbolic, batch axis `None`), as a list."""
+        return list(self._symbolic_tensors("inputs")[0])
+
+    @property
+    def outputs(self) -> list:
+        """The model's output tensors (symbolic), as a list."""
+        return list(self._symbolic_tensors("outputs")[1])
+
+    @property
+    def input(self):
+        """The input tensor, or the list of them for a model with several inputs."""
+        inputs = self.inputs
+        return inputs[0] if len(inputs) == 1 else inputs
+
+    @property
+    def output(self):
+        """The output tensor, or the list of them for a model with several outputs."""
+        outputs = self.outputs
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def _symbolic_tensors(self, what):
+        if self._symbolic is None:
+            raise AttributeError(f"{type(self).__name__} model '{self.name}' has no defined "
+                                 f"{what} yet. {self._how_to_build()}")
+        return self._symbolic
+
+    def _how_to_build(self) -> str:
+        return "Give it inputs and outputs: Model(inputs=Input(shape), outputs=...)."
+
+    def to_json(self, **kwargs) -> str:
+        """The spec (`to_spec()`) as a JSON string; `kwargs` go to `json.dumps` (e.g. indent).
+
+        `engine.models.model_from_json` rebuilds the model (with fresh weights).
+        """
+        return json.dumps(self.to_spec(), **kwargs)
+
+
+def trace_functional(inputs, outputs, name):
+    """Walks back from `outputs` to `inputs`.
+
+    Node names are per graph: a layer's first call is named after the layer, later calls
+    `<layer>_call_<k>` and share its weights (so a layer reused from another model keeps its
+    name here).
+
+    Returns:
+        (graph, layers by node name, (input tensors, output tensors)).
+    """
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    for t in (*ins, *outs):
+        if not isinstance(t, SymbolicTensor):
+            raise SpecError(f"Model(inputs, outputs) needs symbolic tensors from Input(...) and "
+                            f"layer calls. Received: {type(t).__name__}")
+    names, nodes, layers, calls = {}, {}, {}, {}
+
+    def visit(tensor):
+        if id(tensor) in names:
+            return
+        for parent in tensor.inputs:
+            visit(parent)
+        layer = tensor.layer
+        count = calls.get(id(layer), 0)
+        calls[id(layer)] = count + 1
+        node_name = layer.name if count == 0 else f"{layer.name}_call_{count}"
+        if node_name in nodes:
+            raise SpecError(f"The name '{layer.name}' is used 2 times in model '{name}'. All "
+                            "layer names should be unique: pass a different `name=` to one.")
+        names[id(tensor)] = node_name
+        nodes[node_name] = Node(node_name, layer.class_name(),
+                                {k: v for k, v in layer.get_config().items() if k != "name"},
+                                [names[id(p)] for p in tensor.inputs],
+                                None if count == 0 else layer.name)
+        layers[node_name] = layer
+
+    for t in outs:
+        visit(t)
+    for t in ins:
+        if id(t) not in names:
+            raise SpecError(f"Input '{t.node_name}' is not used to compute any output of model "
+                            f"'{name}'. Remove it from `inputs` or use it.")
+    input_order = [names[id(t)] for t in ins]
+    ordered = [nodes[n] for n in input_order] + [n for k, n in nodes.items()
+                                                 if k not in input_order]
+    graph = ModelGraph(ordered, [names[id(t)] for t in outs], name=name)
+    return graph, layers, (ins, outs)
