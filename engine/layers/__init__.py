@@ -8,6 +8,8 @@ from .conv import Conv1D, Conv2D
 from .conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from .core import Activation, Dense, InputLayer
 from .embedding import Embedding
+from .functional_helpers import (add, average, concatenate, maximum, minimum, multiply,
+                                 subtract)
 from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                              GlobalMaxPooling2D)
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract

@@ -13,6 +13,7 @@ from .adaptive import Adadelta, Adagrad, RMSprop
 from .base import Optimizer
 from .ftrl import Ftrl
 from .momentum import SGD, Lion
+from . import schedules  # `keras.optimizers.schedules.ExponentialDecay(...)`
 
 KIND = "optimizer"
 #: Lower-case names accepted by `get` (class names such as "Adam" work too).
@@ -20,7 +21,7 @@ NAMES = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "na
          "lion")
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "Nadam", "Ftrl", "Lion", "NAMES", "get", "serialize"]
+           "Nadam", "Ftrl", "Lion", "NAMES", "get", "schedules", "serialize"]
 
 
 def _class_for(name):

@@ -6,6 +6,7 @@
     utils.set_random_seed(42)
 """
 
+from .numerical_utils import normalize, to_categorical
 from .rng_utils import set_random_seed
 
-__all__ = ["set_random_seed"]
+__all__ = ["normalize", "set_random_seed", "to_categorical"]

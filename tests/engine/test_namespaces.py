@@ -230,3 +230,143 @@ def test_that_get_and_serialize_accept_the_functions():
         a.get(lambda x: x)
     with pytest.raises(SpecError, match="Unknown activation 'relux'"):
         a.get("relux")
+
+
+# ----- optimizers.schedules -----------------------------------------------------------------
+
+def test_that_the_schedules_live_under_keras_path():
+    # keras-io guides/training_with_built_in_methods.py, "Passing a schedule to an optimizer".
+    keras = engine
+    initial_learning_rate = 0.1
+    lr_schedule = keras.optimizers.schedules.ExponentialDecay(
+        initial_learning_rate, decay_steps=100000, decay_rate=0.96, staircase=True
+    )
+
+    optimizer = keras.optimizers.RMSprop(learning_rate=lr_schedule)
+    assert [lr_schedule(0), lr_schedule(99999), lr_schedule(100000)] == pytest.approx(
+        [0.1, 0.1, 0.096])  # staircase: 0.1 * 0.96 ** floor(step / 100000)
+    assert optimizer.get_config()["learning_rate"]["class_name"] == "ExponentialDecay"
+    assert engine.optimizers.schedules.CosineDecay is engine.schedules.CosineDecay
+    config = engine.optimizers.schedules.serialize(lr_schedule)
+    assert engine.optimizers.schedules.deserialize(config).get_config() == (
+        lr_schedule.get_config())
+
+
+def test_that_schedules_import_from_the_keras_module_path():
+    from engine.optimizers.schedules import PiecewiseConstantDecay
+
+    schedule = PiecewiseConstantDecay(boundaries=[100, 110], values=[1.0, 0.5, 0.1])
+    assert [schedule(s) for s in (100, 101, 111)] == pytest.approx([1.0, 0.5, 0.1])
+
+
+# ----- lower-case merge functions -----------------------------------------------------------
+
+def test_that_lower_case_merge_functions_compute_eagerly_on_arrays(rng):
+    # keras/src/layers/merging/add.py docstring: `y = keras.layers.add([x1, x2])`.
+    x1, x2 = rng.random((2, 3, 4)), rng.random((2, 3, 4))
+    np.testing.assert_allclose(layers.add([x1, x2]), x1 + x2, rtol=1e-6)
+    np.testing.assert_allclose(layers.subtract([x1, x2]), x1 - x2, rtol=1e-6)
+    np.testing.assert_allclose(layers.multiply([x1, x2]), x1 * x2, rtol=1e-6)
+    np.testing.assert_allclose(layers.average([x1, x2]), (x1 + x2) / 2, rtol=1e-6)
+    np.testing.assert_allclose(layers.maximum([x1, x2]), np.maximum(x1, x2), rtol=1e-6)
+    np.testing.assert_allclose(layers.minimum([x1, x2]), np.minimum(x1, x2), rtol=1e-6)
+    assert layers.concatenate([x1, x2], axis=1).shape == (2, 6, 4)
+
+
+def test_that_merge_functions_add_named_layers_to_a_functional_model():
+    # keras/src/layers/merging/add.py docstring, "Usage in a Keras model".
+    keras = engine
+    input1 = keras.layers.Input(shape=(16,))
+    x1 = keras.layers.Dense(8, activation='relu')(input1)
+    input2 = keras.layers.Input(shape=(32,))
+    x2 = keras.layers.Dense(8, activation='relu')(input2)
+    added = keras.layers.add([x1, x2])
+    out = keras.layers.Dense(4)(added)
+    model = keras.models.Model(inputs=[input1, input2], outputs=out)
+    assert model.predict([np.ones((2, 16)), np.ones((2, 32))], verbose=0).shape == (2, 4)
+    joined = layers.concatenate([x1, x2], name="joined")
+    assert Model([input1, input2], joined).get_layer("joined").get_config()["axis"] == -1
+
+
+def test_the_multi_input_ticket_model_of_the_functional_api_guide(rng):
+    # keras-io guides/functional_api.py, "Models with multiple inputs and outputs", with
+    # `from tensorflow import keras` -> `import engine as keras`, 64 samples instead of 1280,
+    # and fixed sequence lengths (10 and 20) for `shape=(None,)`: the engine's inputs have
+    # fixed shapes.
+    keras = engine
+    num_tags = 12  # Number of unique issue tags
+    num_words = 10000  # Size of vocabulary obtained when preprocessing text data
+    num_departments = 4  # Number of departments for predictions
+
+    title_input = keras.Input(shape=(10,), name="title")
+    body_input = keras.Input(shape=(20,), name="body")
+    tags_input = keras.Input(shape=(num_tags,), name="tags")
+    title_features = layers.Embedding(num_words, 64)(title_input)
+    body_features = layers.Embedding(num_words, 64)(body_input)
+    title_features = layers.LSTM(128)(title_features)
+    body_features = layers.LSTM(32)(body_features)
+    x = layers.concatenate([title_features, body_features, tags_input])
+    priority_pred = layers.Dense(1, name="priority")(x)
+    department_pred = layers.Dense(num_departments, name="department")(x)
+    model = keras.Model(
+        inputs=[title_input, body_input, tags_input],
+        outputs=[priority_pred, department_pred],
+    )
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(1e-3),
+        loss={
+            "priority": keras.losses.BinaryCrossentropy(from_logits=True),
+            "department": keras.losses.CategoricalCrossentropy(from_logits=True),
+        },
+        loss_weights={"priority": 1.0, "department": 0.2},
+    )
+    title_data = rng.integers(num_words, size=(64, 10))
+    body_data = rng.integers(num_words, size=(64, 20))
+    tags_data = rng.integers(2, size=(64, num_tags)).astype("float32")
+    priority_targets = rng.random(size=(64, 1))
+    dept_targets = rng.integers(2, size=(64, num_departments))
+    history = model.fit(
+        {"title": title_data, "body": body_data, "tags": tags_data},
+        {"priority": priority_targets, "department": dept_targets},
+        epochs=2,
+        batch_size=32,
+        verbose=0,
+    )
+    assert len(history.history["loss"]) == 2
+    assert model.output_shapes == [(1,), (num_departments,)]
+
+
+def test_the_toy_resnet_of_the_functional_api_guide(rng):
+    # keras-io guides/functional_api.py, "A toy ResNet model": `layers.add` and
+    # `keras.utils.to_categorical`, with CIFAR-10 replaced by 20 random images.
+    keras = engine
+    inputs = keras.Input(shape=(32, 32, 3), name="img")
+    x = layers.Conv2D(32, 3, activation="relu")(inputs)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    block_1_output = layers.MaxPooling2D(3)(x)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_1_output)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+    block_2_output = layers.add([x, block_1_output])
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_2_output)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+    block_3_output = layers.add([x, block_2_output])
+    x = layers.Conv2D(64, 3, activation="relu")(block_3_output)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(256, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(10)(x)
+    model = keras.Model(inputs, outputs, name="toy_resnet")
+    assert model.count_params() == 223_242  # the guide's summary: "Total params: 223,242"
+
+    x_train = rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8)
+    y_train = rng.integers(0, 10, (20, 1), dtype=np.uint8)
+    x_train = x_train.astype("float32") / 255.0
+    y_train = keras.utils.to_categorical(y_train, 10)
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(1e-3),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        metrics=["acc"],
+    )
+    history = model.fit(x_train[:1000], y_train[:1000], batch_size=64, epochs=1,
+                        validation_split=0.2, verbose=0)
+    assert set(history.history) >= {"loss", "acc", "val_loss", "val_acc"}
