@@ -22,6 +22,12 @@ from .metrics_accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
 from .metrics_auc import AUC
 from .metrics_base import Mean, MeanMetricWrapper, Metric
 from .metrics_classification import ConfusionMatrix, F1Score, Precision, Recall
+from .metrics_confusion import (FalseNegatives, FalsePositives, PrecisionAtRecall,
+                                RecallAtPrecision, SensitivityAtSpecificity,
+                                SpecificityAtSensitivity, TrueNegatives, TruePositives)
+from .metrics_extra import (CategoricalHinge, CosineSimilarity, FBetaScore, Hinge,
+                            KLDivergence, LogCoshError, Poisson, SquaredHinge)
+from .metrics_iou import BinaryIoU, IoU, MeanIoU
 from .metrics_regression import (BinaryCrossentropy, CategoricalCrossentropy,
                                  MeanAbsoluteError, MeanAbsolutePercentageError,
                                  MeanSquaredError, MeanSquaredLogarithmicError, R2Score,
@@ -35,7 +41,10 @@ __all__ = [
     "F1Score", "AUC", "ConfusionMatrix", "MeanAbsoluteError", "MeanSquaredError",
     "RootMeanSquaredError", "R2Score", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "BinaryCrossentropy", "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy",
+    "SparseCategoricalCrossentropy", "TruePositives", "FalsePositives", "TrueNegatives",
+    "FalseNegatives", "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "IoU", "MeanIoU", "BinaryIoU", "FBetaScore", "LogCoshError",
+    "Hinge", "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson", "CosineSimilarity",
 ]
 
 #: Metric names for the compile dialog (aliases such as "mse" and "acc" are accepted too).
@@ -45,8 +54,12 @@ NAMES = (
     "f1_score", "auc", "mean_absolute_error", "mean_squared_error", "root_mean_squared_error",
     "r2_score", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-    "confusion_matrix",
+    "confusion_matrix", "true_positives", "false_positives", "true_negatives",
+    "false_negatives", "log_cosh_error", "hinge", "squared_hinge", "categorical_hinge",
+    "kl_divergence", "poisson", "cosine_similarity",
 )
+# Registered but not listed: metrics whose arguments must fit the data (the IoU family's
+# classes, the level of PrecisionAtRecall and its siblings) and f_beta_score (F1 by default).
 #: Strings whose metric depends on the data's shapes (Keras compile_utils.get_metric).
 _BY_SHAPE = {"accuracy": "accuracy", "acc": "accuracy", "crossentropy": "crossentropy",
              "ce": "crossentropy"}
