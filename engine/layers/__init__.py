@@ -14,6 +14,7 @@ from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D, Glo
                              GlobalMaxPooling2D)
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, LayerNormalization
+from .normalization_extra import GroupNormalization, UnitNormalization
 from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
 from .preprocessing import Rescaling
 from .prelu import PReLU
