@@ -9,7 +9,8 @@ from .symbolic import SymbolicTensor
 
 
 class SurfaceMixin:
-    """`model.inputs` / `outputs` / `input` / `output`, `get_layer` and `to_json`, on Model."""
+    """`model.inputs` / `outputs` / `input` / `output`, `get_layer`, `get_config` /
+    `from_config` and `to_json`, on Model."""
 
     def get_layer(self, name=None, index=None):
         """The layer called `name`, or at `index` in `model.layers` (as Keras's `get_layer`)."""
@@ -62,6 +63,19 @@ class SurfaceMixin:
 
     def _how_to_build(self) -> str:
         return "Give it inputs and outputs: Model(inputs=Input(shape), outputs=...)."
+
+    def get_config(self) -> dict:
+        """The model's spec (`to_spec()`); `Model.from_config` rebuilds it with fresh weights."""
+        return self.to_spec()
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """A model (fresh weights, not compiled) from `get_config()`; classes come only from
+        the engine's registry (see `engine.models.model_from_json` for `custom_objects`)."""
+        from .models import check_spec_classes  # noqa: PLC0415 - models imports this module
+
+        check_spec_classes(config, custom_objects)
+        return cls.from_spec(config)
 
     def to_json(self, **kwargs) -> str:
         """The spec (`to_spec()`) as a JSON string; `kwargs` go to `json.dumps` (e.g. indent).

@@ -8,12 +8,12 @@ checkpoint is a few contiguous arrays. Layers still see ordinary shaped arrays.
 import numpy as np
 
 from . import backend, fpu
-from .errors import ShapeError, SpecError
 from .data_adapter import spread
-from .graph import ModelGraph, Node
+from .errors import ShapeError, SpecError
+from .functional import SurfaceMixin, trace_functional
+from .graph import ModelGraph
 from .layers.base import format_shape
 from .naming import unique_name
-from .functional import SurfaceMixin, trace_functional
 from .symbolic import trace_graph_calls
 from .training import TrainingMixin
 

@@ -31,17 +31,22 @@ def model_from_json(json_string, custom_objects=None) -> Model:
         SpecError: for text that is not a LayerCraft spec, or that names unknown classes.
     """
     spec = _parse_spec(json_string)
+    check_spec_classes(spec, custom_objects)
+    return Model.from_spec(spec)
+
+
+def check_spec_classes(spec, custom_objects=None) -> None:
+    """Refuses a spec naming layer classes outside the registry, naming every one of them."""
     _check_custom_objects(custom_objects)
-    unknown = [(entry.get("name"), entry.get("class_name")) for entry in spec["layers"]
+    entries = spec.get("layers") if isinstance(spec, dict) else None
+    unknown = [(entry.get("name"), entry.get("class_name")) for entry in entries or []
                if isinstance(entry, dict) and entry.get("class_name") not in
                registry.names("layer")]
     if unknown:
         listed = ", ".join(f"'{name}' ({cls})" for name, cls in unknown)
-        raise SpecError(f"model_from_json: these layers have classes LayerCraft does not know: "
-                        f"{listed}. Known classes: {', '.join(registry.names('layer'))}. "
-                        "Register a custom layer class with engine.registry.register('layer') "
-                        "before loading.")
-    return Model.from_spec(spec)
+        raise SpecError(f"These layers have classes LayerCraft does not know: {listed}. Known "
+                        f"classes: {', '.join(registry.names('layer'))}. Register a custom "
+                        "layer class with engine.registry.register('layer') before loading.")
 
 
 def _parse_spec(json_string) -> dict:

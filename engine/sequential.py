@@ -6,6 +6,8 @@ from the shape of the first data it sees (`fit`, `evaluate`, `predict`, a call) 
 `input_shape=` on the first layer, builds it at once.
 """
 
+from itertools import pairwise
+
 import numpy as np
 
 from .errors import SpecError
@@ -41,6 +43,24 @@ class Sequential(Model):
     @classmethod
     def _default_name(cls):
         return "sequential"
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> "Sequential":
+        """A Sequential (fresh weights) from `get_config()` of a model that is a chain."""
+        from .models import check_spec_classes  # noqa: PLC0415 - models imports this module
+
+        check_spec_classes(config, custom_objects)
+        graph = ModelGraph.from_spec(config)
+        order = graph.topological_order()
+        nodes = [graph.nodes[name] for name in order]
+        chain = (len(graph.input_names) == 1 and nodes[0].class_name == "Input"
+                 and graph.outputs == [order[-1]]
+                 and all(n.inputs == [p.name] and not n.shares for p, n in pairwise(nodes)))
+        if not chain:
+            raise SpecError(f"Model '{graph.name}' is not a chain of layers (one Input, each "
+                            "layer feeding the next), so it cannot be a Sequential. Use "
+                            "Model.from_config(config) instead.")
+        return cls([graph.make_layer(node) for node in nodes], name=graph.name)
 
     # ----- the stack -----------------------------------------------------------------------
     def add(self, layer, rebuild: bool = True) -> None:

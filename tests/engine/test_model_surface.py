@@ -45,9 +45,9 @@ def test_that_symbolic_tensors_have_a_batch_axis_of_none_and_float32():
 def test_that_an_unbuilt_sequential_has_no_inputs_and_says_how_to_build():
     model = Sequential([layers.Dense(2)], name="later")
     with pytest.raises(AttributeError, match=r"'later' has no defined inputs yet.*build\("):
-        model.inputs
+        _ = model.inputs
     with pytest.raises(AttributeError, match="has no defined outputs yet"):
-        model.outputs
+        _ = model.outputs
 
 
 def test_that_layer_input_and_output_follow_the_model_graph():
@@ -69,7 +69,7 @@ def test_that_a_layer_called_twice_gives_its_first_call_as_keras_3_does():
 def test_that_a_layer_never_called_has_no_output():
     with pytest.raises(AttributeError, match="dense has never been called and thus has no "
                                              "defined output"):
-        layers.Dense(2).output
+        _ = layers.Dense(2).output
 
 
 def test_that_a_model_read_from_a_spec_has_layer_outputs_too():
@@ -115,8 +115,8 @@ def test_that_get_layer_finds_by_name_or_by_index():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"name": "hidden", "index": 0}, "Provide only a layer name or a layer index. Received: "
-                                     "index=0, name=hidden"),
+    ({"name": "hidden", "index": 0}, ("Provide only a layer name or a layer index. "
+                                      "Received: index=0, name=hidden")),
     ({"index": 5}, "Was asked to retrieve layer at index 5 but model 'small' only has 2 layers"),
     ({"name": "nope"}, r"No such layer: nope. Existing layers are: \['hidden', 'probs'\]"),
     ({}, "Provide either a layer name or layer index at `get_layer`"),
@@ -166,6 +166,13 @@ def test_that_custom_objects_are_accepted_only_for_registered_classes():
 def test_that_model_from_json_refuses_what_is_not_a_spec(text, message):
     with pytest.raises(SpecError, match=message):
         model_from_json(text)
+
+
+def test_that_sequential_from_config_refuses_a_model_that_is_not_a_chain():
+    x = Input((4,))
+    y = layers.Add()([x, layers.Dense(4)(x)])
+    with pytest.raises(SpecError, match="is not a chain of layers.*Model.from_config"):
+        Sequential.from_config(Model(x, y, name="residual").get_config())
 
 
 # ----- clone_model ----------------------------------------------------------------------------
@@ -231,3 +238,80 @@ def test_that_evaluate_returns_a_dict_of_loss_and_metrics_when_asked(rng):
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     assert set(logs) == {"loss", "accuracy"}
     assert [logs["loss"], logs["accuracy"]] == model.evaluate(x, y, verbose=0)
+
+
+# ----- snippets of the Keras guide "Serialization and saving" (keras-io
+# guides/serialization_and_saving.py), imports changed only -----------------------------------
+def test_the_guide_config_round_trips_for_a_layer_a_sequential_and_a_functional_model():
+    import engine as keras
+
+    layer = keras.layers.Dense(3, activation="relu")
+    layer_config = layer.get_config()
+    new_layer = keras.layers.Dense.from_config(layer_config)
+    assert new_layer.get_config() == layer_config
+
+    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(1)])
+    config = model.get_config()
+    new_model = keras.Sequential.from_config(config)
+    assert isinstance(new_model, keras.Sequential) and new_model.get_config() == config
+
+    inputs = keras.Input((32,))
+    outputs = keras.layers.Dense(1)(inputs)
+    model = keras.Model(inputs, outputs)
+    config = model.get_config()
+    new_model = keras.Model.from_config(config)
+    assert new_model.get_config() == config
+
+
+def test_the_guide_to_json_and_clone_model_snippets():
+    import engine as keras
+
+    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(1)])
+    json_config = model.to_json()
+    new_model = keras.models.model_from_json(json_config)
+    assert new_model.to_spec() == model.to_spec()
+
+    new_model = keras.models.clone_model(model)
+    assert new_model.to_spec() == model.to_spec()
+
+
+def test_the_guide_extracts_part_of_a_functional_model_through_layer_input(capsys):
+    import engine as keras
+
+    inputs = keras.Input(shape=(784,), name="digits")
+    x = keras.layers.Dense(64, activation="relu", name="dense_1")(inputs)
+    x = keras.layers.Dense(64, activation="relu", name="dense_2")(x)
+    outputs = keras.layers.Dense(10, name="predictions")(x)
+    functional_model = keras.Model(inputs=inputs, outputs=outputs, name="3_layer_mlp")
+
+    # Extract a portion of the functional model defined in the Setup section.
+    # The following lines produce a new model that excludes the final output
+    # layer of the functional model.
+    pretrained = keras.Model(
+        functional_model.inputs, functional_model.layers[-1].input, name="pretrained_model"
+    )
+    pretrained.summary()
+    assert "dense_2 (Dense)" in capsys.readouterr().out
+    assert pretrained.output_shapes == [(64,)]
+
+
+def test_the_guide_stacks_layers_extracted_from_a_functional_model_in_a_sequential(capsys):
+    import engine as keras
+
+    def create_functional_model():
+        inputs = keras.Input(shape=(784,), name="digits")
+        x = keras.layers.Dense(64, activation="relu", name="dense_1")(inputs)
+        x = keras.layers.Dense(64, activation="relu", name="dense_2")(x)
+        outputs = keras.layers.Dense(10, name="predictions")(x)
+        return keras.Model(inputs=inputs, outputs=outputs, name="3_layer_mlp")
+
+    pretrained_model = create_functional_model()
+
+    # Create a new model by extracting layers from the original model:
+    extracted_layers = pretrained_model.layers[:-1]
+    extracted_layers.append(keras.layers.Dense(5, name="dense_3"))
+    model = keras.Sequential(extracted_layers)
+    model.summary()
+    assert "dense_3 (Dense)" in capsys.readouterr().out
+    assert model.get_layer("dense_1") is pretrained_model.get_layer("dense_1")
+    assert model.output_shapes == [(5,)]
