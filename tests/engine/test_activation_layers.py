@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import engine as keras
-from engine import Input, Model, Sequential, backend, layers, load_model, registry
+from engine import Input, Model, backend, layers, load_model, registry
 from engine.errors import ShapeError, SpecError
 from tests.engine.gradcheck import check_layer_gradients
 

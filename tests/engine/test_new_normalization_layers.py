@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from engine import Input, Model, Sequential, backend, layers, load_model, registry
+from engine import Input, Sequential, backend, layers, load_model, registry
 from engine.errors import ShapeError, SpecError
 from tests.engine.gradcheck import check_layer_gradients
 
