@@ -13,8 +13,9 @@ from .lr import LearningRateScheduler, ReduceLROnPlateau
 from .monitor import EarlyStopping, MonitorCallback, metric_direction
 from .progbar import Progbar, ProgbarLogger
 from .simple import LambdaCallback, TerminateOnNaN
+from .tensorboard import TensorBoard
 
 __all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "CallbackWarning",
            "EarlyStopping", "HOOKS", "History", "LambdaCallback", "LearningRateScheduler",
            "ModelCheckpoint", "MonitorCallback", "Progbar", "ProgbarLogger",
-           "ReduceLROnPlateau", "TerminateOnNaN", "metric_direction"]
+           "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN", "metric_direction"]
