@@ -20,6 +20,10 @@ def sample_shape(owner: str, arg: str, value) -> tuple:
         dims = tuple(items)
     except TypeError:
         dims = None
+    if dims and any(d is None for d in dims):
+        raise SpecError(f"{owner}: `{arg}` has a None (variable) dimension, but LayerCraft needs "
+                        f"every dimension of a sample known: replace None with the size of your "
+                        f"samples (pad sequences to one length). Received: {arg}={value!r}")
     if not dims or not all(_positive_int(d) for d in dims):
         raise SpecError(f"{owner}: `{arg}` must be a tuple of positive integers, the shape of one "
                         f"sample without the batch axis, e.g. {arg}=(28, 28). Received: "
