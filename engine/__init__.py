@@ -23,8 +23,9 @@ from .symbolic import Input, SymbolicTensor
 from .tape import GradientTape
 from .checkpoint import load_model
 from . import models
-from . import utils
+from . import preprocessing, utils
 
 __all__ = ["GradientTape", "Input", "Model", "Sequential", "activations", "backend", "callbacks",
            "clear_session", "datasets", "initializers", "layers", "load_model", "losses",
-           "metrics", "models", "optimizers", "regularizers", "schedules", "utils"]
+           "metrics", "models", "optimizers", "preprocessing", "regularizers", "schedules",
+           "utils"]

@@ -204,8 +204,8 @@ def _check_initializer(param, value, owner):
 
     try:
         initializer = initializers.get(value)
-    except Exception as exc:
-        raise type(exc)(f"{_where(owner)}`{param.name}`: {exc}") from None
+    except SpecError as exc:
+        raise SpecError(f"{_where(owner)}`{param.name}`: {exc}") from None
     return value if isinstance(value, str) else initializer
 
 

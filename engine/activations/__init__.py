@@ -15,7 +15,10 @@ from .functions import (FUNCTIONS, elu, exponential, gelu, hard_sigmoid, leaky_r
 from .table import LEAKY_SLOPE, NAMES, SELU_ALPHA, SELU_SCALE, Activation
 from .table import get as _named_activation
 
-__all__ = ["Activation", "NAMES", "deserialize", "get", "serialize", *FUNCTIONS]
+__all__ = ["LEAKY_SLOPE", "NAMES", "SELU_ALPHA", "SELU_SCALE", "Activation", "deserialize",
+           "elu", "exponential", "gelu", "get", "hard_sigmoid", "leaky_relu", "linear",
+           "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid", "silu",
+           "softmax", "softplus", "softsign", "swish", "tanh"]
 
 # The public function objects by identity, so `activation=activations.relu` resolves.
 _NAME_OF_FUNCTION = {id(fn): name for name, fn in FUNCTIONS.items()}

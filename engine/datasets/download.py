@@ -28,7 +28,7 @@ class RemoteFile:
 
     path: str
     url: str
-    sha256: str
+    sha256: str | None  # None: not checked (engine.utils.get_file without a hash)
     size: int
 
 
@@ -123,6 +123,18 @@ def fetch(key: str, progress=None, cancel=None, timeout=30.0) -> Path:
                 progress(remote.size, remote.size)
             return target
         target.unlink()  # damaged or not the expected file: fetch it again
+    return fetch_remote(remote, target, progress, cancel, timeout)
+
+
+def fetch_remote(remote: RemoteFile, target: Path, progress=None, cancel=None,
+                 timeout=30.0) -> Path:
+    """Downloads `remote.url` to `target` through `<target>.part` (resumed when a previous
+    attempt was cut off), checks it against `remote.sha256` when that is set, and only then
+    renames it into place; `remote.size` is the most bytes accepted.
+
+    Used by `fetch` for the known files and by `engine.utils.get_file` for any URL; the
+    arguments and errors are `fetch`'s.
+    """
     part = target.with_name(target.name + ".part")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +149,8 @@ def fetch(key: str, progress=None, cancel=None, timeout=30.0) -> Path:
     except OSError as exc:
         raise DataError(f"Cannot write {part} ({exc.strerror or exc}). Fix: free some disk "
                         f"space, or set {ENV_VAR} to a folder you can write to.") from None
-    _verify(remote, part, target)
+    if remote.sha256:
+        _verify(remote, part, target)
     os.replace(part, target)
     return target
 
@@ -193,10 +206,11 @@ def _verify(remote, part, target):
 
 def _offline_message(remote, target, exc) -> str:
     reason = getattr(exc, "reason", None) or exc
+    checked = f"; LayerCraft checks that its SHA-256 is {remote.sha256}" if remote.sha256 else ""
     return (f"Could not download {remote.url} ({reason}). This computer seems to be offline, "
             f"or the server cannot be reached. Fix: connect to the internet and try again, or "
             f"download {remote.url} on another computer and copy the file to {target} "
-            f"(exactly this path; LayerCraft checks that its SHA-256 is {remote.sha256}).")
+            f"(exactly this path{checked}).")
 
 
 def sha256_of(path: Path) -> str:

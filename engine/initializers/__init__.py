@@ -32,10 +32,11 @@ glorot_uniform, glorot_normal, he_uniform, he_normal = (GlorotUniform, GlorotNor
                                                         HeNormal)
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
 
-__all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
-           "Initializer", "LecunNormal", "LecunUniform", "NAMES", "Ones", "Orthogonal",
-           "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Zeros",
-           "canonical_name", "compute_fans", "deserialize", "get", "initialize", "serialize"]
+__all__ = ["NAMES", "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
+           "Identity", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
+           "RandomInitializer", "RandomNormal", "RandomUniform", "TruncatedNormal",
+           "VarianceScaling", "Zeros", "canonical_name", "compute_fans", "deserialize", "get",
+           "initialize", "serialize"]
 
 
 def _class_for(name, identifier):

@@ -14,7 +14,6 @@ import engine
 from engine import Input, Model, initializers, layers, regularizers
 from engine.errors import SpecError
 
-
 # ----- initializers -------------------------------------------------------------------------
 
 def test_that_constant_initializers_give_keras_values():
