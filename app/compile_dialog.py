@@ -32,6 +32,22 @@ def _engine_modules():
     import engine.schedules  # noqa: F401, PLC0415
 
 
+class _ProbeHub(QObject):
+    """Lives as long as the app: the probe thread emits on it, never on a dialog's object,
+    which may be deleted before a slow CuPy import returns (a crash otherwise)."""
+
+    done = Signal(bool, str)
+
+
+_hub = {}
+
+
+def _probe_hub() -> _ProbeHub:
+    if "hub" not in _hub:  # created on first use, in the GUI thread
+        _hub["hub"] = _ProbeHub()
+    return _hub["hub"]
+
+
 class DeviceProbe(QObject):
     """Asks the engine for a GPU in a background thread (CuPy's import can be slow)."""
 
@@ -41,14 +57,24 @@ class DeviceProbe(QObject):
         if "result" in _device_cache:
             self.done.emit(*_device_cache["result"])
             return
-        threading.Thread(target=self._run, name="gpu-probe", daemon=True).start()
+        # A bound method of this object: Qt drops the connection when the probe is deleted.
+        _probe_hub().done.connect(self._relay)
+        if "result" in _device_cache:  # the probe finished while we connected
+            self.done.emit(*_device_cache["result"])
+        elif not _device_cache.get("probing"):
+            _device_cache["probing"] = True
+            threading.Thread(target=self._run, name="gpu-probe", daemon=True).start()
 
-    def _run(self):
+    def _relay(self, available: bool, status: str):
+        self.done.emit(available, status)
+
+    @staticmethod
+    def _run():
         from engine import backend  # noqa: PLC0415
 
         result = (backend.gpu_available(), backend.gpu_status())
         _device_cache["result"] = result
-        self.done.emit(*result)
+        _probe_hub().done.emit(*result)
 
 
 class CompileDialog(QDialog):

@@ -3,6 +3,7 @@ compile dialog's combos and spin boxes take the wheel only when focused."""
 
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
+import pytest
 
 from app.compile_dialog import CompileDialog
 from app.property_editor import PropertyEditor
@@ -48,3 +49,24 @@ def test_that_the_compile_dialog_ignores_the_wheel_over_unfocused_fields(qtbot, 
     dialog = CompileDialog(document)
     qtbot.addWidget(dialog)
     assert_wheel_changes_nothing(dialog)
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_that_closing_the_compile_dialog_before_the_gpu_probe_returns_is_safe(
+        qtbot, document, monkeypatch):
+    """The probe thread used to emit on the dialog's own object, deleted by then: a crash."""
+    import time  # noqa: PLC0415
+
+    from app import compile_dialog  # noqa: PLC0415
+    from engine import backend  # noqa: PLC0415
+
+    monkeypatch.setattr(compile_dialog, "_device_cache", {})
+    monkeypatch.setattr(backend, "gpu_available", lambda: time.sleep(0.3) or False)
+    dialog = CompileDialog(document)
+    dialog.deleteLater()
+    qtbot.wait(10)  # the dialog is gone; the probe is still importing
+    later = CompileDialog(document)
+    qtbot.addWidget(later)
+    with qtbot.waitSignal(later.probe.done, timeout=5000) as blocker:
+        pass
+    assert blocker.args[0] is False
