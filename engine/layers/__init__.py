@@ -5,6 +5,8 @@ from .activation_layers import ELU, Identity, LeakyReLU, ReLU, Softmax
 from .activity_regularization import ActivityRegularization
 from .base import Layer, WeightSpec
 from .conv import Conv1D, Conv2D
+from .conv1d_variants import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D
+from .conv3d import Conv3D
 from .conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from .core import Activation, Dense, InputLayer
 from .embedding import Embedding
@@ -12,6 +14,7 @@ from .functional_helpers import (add, average, concatenate, maximum, minimum, mu
                                  subtract)
 from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                              GlobalMaxPooling2D)
+from .masking import Masking
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, LayerNormalization
 from .normalization_extra import GroupNormalization, UnitNormalization
