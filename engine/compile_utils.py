@@ -5,6 +5,7 @@ import numpy as np
 
 from . import backend
 from .errors import DataError, ShapeError, SpecError
+from .layers.base import dims_match
 
 _SPARSE = ("SparseCategoricalCrossentropy",)
 _ONE_HOT = ("CategoricalCrossentropy", "CategoricalHinge")
@@ -119,7 +120,7 @@ def check_targets(model, compiled: CompiledLoss, ys) -> None:
 
 def _check_same_shape(name, y, expected):
     got = tuple(y.shape[1:])
-    if got == expected or (got == expected[:-1] and expected[-1:] == (1,)):
+    if dims_match(got, expected) or (dims_match(got, expected[:-1]) and expected[-1:] == (1,)):
         return
     shown = f"Output '{name}' gives shape (None, {', '.join(map(str, expected))}) but the " \
             f"targets have shape {(None, *got)}."
@@ -165,7 +166,7 @@ def _check_sparse(name, y, shape):
 
 
 def _check_one_hot(name, y, shape, kind):
-    if tuple(y.shape[1:]) != tuple(shape):
+    if not dims_match(tuple(y.shape[1:]), tuple(shape)):
         hint = (" For integer class labels use loss='sparse_categorical_crossentropy'."
                 if y.ndim == 1 or y.shape[-1] == 1 else "")
         raise ShapeError(

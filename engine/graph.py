@@ -153,6 +153,7 @@ class GraphAnalysis:
     def __init__(self, graph: ModelGraph):
         self.graph = graph
         self.shapes: dict[str, object] = {}
+        self.masked: dict[str, bool] = {}  # whether a node's output carries a mask
         self.params: dict[str, tuple[int, int]] = {}
         self.layers: dict = {}
         self.problems: list[Problem] = []
@@ -236,7 +237,12 @@ class GraphAnalysis:
         except (ShapeError, SpecError) as exc:
             self._add(node.name, str(exc))
             return
-        if any(d <= 0 for d in shape):
+        except TypeError:
+            if not has_none(in_shape):
+                raise
+            self._add(node.name, _variable_dimension_message(node, in_shape))
+            return
+        if any(d is not None and d <= 0 for d in shape):
             self._add(node.name, f"Layer '{node.name}' would output shape "
                                  f"{format_shape(shape)}, which is empty. Make the input larger "
                                  "or the kernel/pool smaller.")
@@ -248,6 +254,19 @@ class GraphAnalysis:
                                  f"({sum(params) * 4 / 2**30:,.1f} GiB); the limit is "
                                  f"{MAX_PARAMS:,}. Use fewer units, filters or inputs.")
         self._warn_dense_on_images(node, in_shape)
+        self._infer_mask(node, layer)
+
+    def _infer_mask(self, node, layer):
+        """Follows masks (Embedding mask_zero, Masking) as Keras does; warns where one ends
+        in a layer that neither uses nor passes it on."""
+        incoming = [p for p in node.inputs if self.masked.get(p)]
+        if incoming and not (layer.supports_masking or layer.uses_mask()):
+            self._add(node.name, f"Layer '{node.name}' ({node.class_name}) receives the mask "
+                                 f"of '{incoming[0]}' but does not support masking, so the "
+                                 "layers after it will not see the mask (padded steps count "
+                                 "as data). Move it after the layer that uses the mask (an "
+                                 "RNN or global pooling), or drop the mask.", "warning")
+        self.masked[node.name] = bool(layer.output_has_mask(bool(incoming)))
 
     def _input_count_ok(self, node, layer) -> bool:
         count = len(node.inputs)
@@ -303,6 +322,20 @@ class GraphAnalysis:
         trainable = sum(t for t, _ in self.params.values())
         frozen = sum(n for _, n in self.params.values())
         return trainable, frozen
+
+
+def has_none(shape) -> bool:
+    """Whether a batch-less shape (or a list of them) has a None (variable) dimension."""
+    if isinstance(shape, list):
+        return any(has_none(s) for s in shape)
+    return shape is not None and any(d is None for d in shape)
+
+
+def _variable_dimension_message(node, in_shape) -> str:
+    return (f"Layer '{node.name}' ({node.class_name}) cannot take an input with a None "
+            f"(variable) dimension: expected fixed sizes, received {format_shape(in_shape)}. "
+            "Give the Input fixed sizes (pad the sequences to one length), or put a layer that "
+            "removes the variable axis (an RNN or global pooling) before it.")
 
 
 def _first_cycle_node(message: str, graph: ModelGraph):

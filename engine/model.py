@@ -12,7 +12,7 @@ from .data_adapter import spread
 from .errors import ShapeError, SpecError
 from .functional import SurfaceMixin, trace_functional
 from .graph import ModelGraph
-from .layers.base import format_shape
+from .layers.base import dims_match, format_shape
 from .naming import unique_name
 from .symbolic import trace_graph_calls
 from .training import TrainingMixin
@@ -66,6 +66,7 @@ class Model(TrainingMixin, SurfaceMixin):
             raise SpecError(f"Model '{graph.name}' cannot be built:\n{lines}")
         self._graph = graph
         self._shapes = analysis.shapes
+        self._masked = {name for name, has in analysis.masked.items() if has}
         self._nodes = {}  # node name -> layer instance that runs it
         self._owners = {}  # node name -> layer that owns the weights
         for name in analysis.order:
@@ -274,7 +275,7 @@ class Model(TrainingMixin, SurfaceMixin):
             array = np.asarray(array)
         expected = self._shapes[name]
         got = tuple(int(d) for d in array.shape[1:])
-        if array.ndim == 0 or got != tuple(expected):
+        if array.ndim == 0 or not dims_match(got, expected):
             raise ShapeError(
                 f"Input '{name}' of model '{self.name}' expects shape "
                 f"{format_shape(tuple(expected))}, but received input with shape "
@@ -291,17 +292,27 @@ class Model(TrainingMixin, SurfaceMixin):
         layers may skip keeping what only backward needs.
         """
         self._forward_count += 1  # a GradientTape checks that its forward pass is the last
-        values = {}
+        values, masks = {}, {}
         positions = {name: i for i, name in enumerate(self.input_names)}
         for name, layer, parents in self._plan:
             layer.inference_only = inference_only
             if not parents:
                 values[name] = inputs[positions[name]]
-            elif layer.MAX_INPUTS == 1:
-                values[name] = layer.forward(values[parents[0]], training=training)
-            else:
-                values[name] = layer.forward([values[p] for p in parents], training=training)
+                continue
+            x, mask = self._layer_input(layer, parents, values, masks)
+            values[name] = layer.forward_masked(x, training=training, mask=mask)
+            if name in self._masked:
+                masks[name] = layer.compute_mask(x, mask)
         return [values[name] for name in self.output_names]
+
+    @staticmethod
+    def _layer_input(layer, parents, values, masks):
+        """(input, its mask) of a layer: single values, or lists for multi-input layers (the
+        mask list then has None for inputs without one, or is None when none has one)."""
+        if layer.MAX_INPUTS == 1:
+            return values[parents[0]], masks.get(parents[0])
+        mask = [masks.get(p) for p in parents]
+        return [values[p] for p in parents], (mask if any(m is not None for m in mask) else None)
 
     def backward(self, output_grads: list, from_preactivation=(), input_gradients=True) -> dict:
         """Backpropagates dL/d(outputs); fills every trainable gradient.

@@ -284,13 +284,17 @@ class TrainingMixin:
         self._build_for_data(x)
         arrays = self._host_inputs(x)
         count = sample_count(arrays)
-        results = [np.empty((count, *s), dtype=np.float32) for s in self.output_shapes]
+        results = None  # made from the first batch: a None (variable) axis takes its size
         for part in batch_slices(count, batch_size):
             batch = [a[part] for a in arrays]
             outputs = self.forward(self.standardize_inputs(batch if len(batch) > 1 else batch[0]),
                                    training=False, inference_only=True)
+            if results is None:
+                results = [np.empty((count, *o.shape[1:]), dtype=np.float32) for o in outputs]
             for target, out in zip(results, outputs):
                 target[part] = backend.to_numpy(out)
+        if results is None:  # no samples
+            results = [np.empty((0, *(d or 0 for d in s)), np.float32) for s in self.output_shapes]
         return results[0] if len(results) == 1 else results
 
     @fpu.flushed

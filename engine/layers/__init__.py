@@ -14,6 +14,7 @@ from .functional_helpers import (add, average, concatenate, maximum, minimum, mu
                                  subtract)
 from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                              GlobalMaxPooling2D)
+from .masking import Masking
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, LayerNormalization
 from .normalization_extra import GroupNormalization, UnitNormalization

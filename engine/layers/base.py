@@ -2,8 +2,20 @@
 
 A subclass declares `PARAMS` (its editable hyperparameters), validates them through
 `_configure`, lists its weights in `weight_specs(input_shape)`, and implements `forward`,
-`backward` and `compute_output_shape`. Shapes exclude the batch axis.
+`backward` and `compute_output_shape`. Shapes exclude the batch axis; a `None` entry is a
+variable dimension (`Input((None, 8))`), known only when data arrives.
+
+Masks, as in Keras: a mask is a boolean array `(batch, timesteps)`, True where a step holds
+data. A layer that *makes* one (Embedding with `mask_zero`, Masking) overrides
+`compute_mask(inputs, previous_mask)` and `output_has_mask(input_has_mask)`. A layer that
+*passes one on unchanged* sets `supports_masking = True`. A layer that *uses* one declares a
+`mask=None` keyword in `forward(x, training=False, mask=None)`: the model then hands it the
+mask of its input (a list with one entry per input, None where an input has none, for layers
+with several inputs such as attention), and `backward` reads what forward kept. A mask
+reaching a layer that neither uses nor passes it is dropped, and `graph.validate()` warns.
 """
+
+import inspect
 
 from dataclasses import dataclass
 import math
@@ -54,6 +66,10 @@ class Layer:
     #: Whether no backward pass will follow this forward pass (predict, evaluate). The model
     #: sets it per call; layers may then drop what only backward needs (a conv's patches).
     inference_only = False
+    #: Keras's `supports_masking`: whether an incoming mask passes through this layer to the
+    #: next (the default `compute_mask` returns it unchanged); layers that use a mask (RNNs,
+    #: global pooling) set it too, as Keras does, and end the mask in `compute_mask`.
+    supports_masking = False
 
     def __init__(self, name: str | None = None, trainable: bool = True, **kwargs):
         if name is not None and (not isinstance(name, str) or not name.strip()):
@@ -205,6 +221,28 @@ class Layer:
             if key in self.grads:
                 self.grads[key] += reg.gradient(self.params[key])
 
+    # ----- masks (Keras's `compute_mask`) ------------------------------------------------------
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of this layer's output, from its input and the input's mask."""
+        return previous_mask if self.supports_masking else None
+
+    def output_has_mask(self, input_has_mask: bool) -> bool:
+        """Whether the output carries a mask, known without data (for the graph's checks)."""
+        return input_has_mask and self.supports_masking
+
+    @classmethod
+    def uses_mask(cls) -> bool:
+        """Whether `forward` takes a `mask` keyword (then the model passes the input's mask)."""
+        if "_uses_mask" not in cls.__dict__:
+            cls._uses_mask = "mask" in inspect.signature(cls.forward).parameters
+        return cls._uses_mask
+
+    def forward_masked(self, x, training: bool = False, mask=None):
+        """`forward`, with `mask` passed only to layers that take one."""
+        if mask is not None and self.uses_mask():
+            return self.forward(x, training=training, mask=mask)
+        return self.forward(x, training=training)
+
     # ----- computation --------------------------------------------------------------------------
     def forward(self, x, training: bool = False):
         """Output for the batch `x`, keeping in `self._*` what `backward` needs."""
@@ -214,8 +252,12 @@ class Layer:
         """Fills `self.grads` in place (overwriting) and returns dL/d(input)."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward()")
 
-    def __call__(self, inputs, training: bool = False):
-        """On symbolic tensors, adds a node to a functional graph; on arrays, runs eagerly."""
+    def __call__(self, inputs, training: bool = False, mask=None):
+        """On symbolic tensors, adds a node to a functional graph; on arrays, runs eagerly.
+
+        `mask` (eager calls) is Keras's: a boolean `(batch, timesteps)` array for layers that
+        use one, e.g. `lstm(x, mask=embedding.compute_mask(ids))`.
+        """
         from ..symbolic import SymbolicTensor, call_symbolic  # noqa: PLC0415 - cycle
 
         items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
@@ -223,7 +265,7 @@ class Layer:
             return call_symbolic(self, inputs)
         if not self.built:
             self.build(_batchless_shape(inputs))
-        return self.forward(inputs, training=training)
+        return self.forward_masked(inputs, training=training, mask=mask)
 
     # ----- symbolic calls (`layer.input` / `layer.output`, as in Keras) ---------------------
     @property
@@ -258,6 +300,25 @@ def check_rank(layer: Layer, input_shape, rank: int, hint: str = "") -> None:
             f"Layer '{layer.name}' ({type(layer).__name__}) expects an input of rank {rank} "
             f"(without the batch axis), but received shape {format_shape(input_shape)}.{fix}"
         )
+
+
+def known(shape) -> bool:
+    """Whether every dimension of a batch-less `shape` is known (no None)."""
+    return all(d is not None for d in shape)
+
+
+def check_known(layer: Layer, input_shape, axes, what: str, fix: str) -> None:
+    """Raises a `ShapeError` naming the layer when an axis it needs is None (variable)."""
+    if any(input_shape[a] is None for a in axes):
+        raise ShapeError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) needs {what} known, but received "
+            f"shape {format_shape(input_shape)} with a None (variable) dimension. {fix}")
+
+
+def dims_match(got, expected) -> bool:
+    """Whether the data shape `got` fits `expected`, where None matches any size."""
+    return len(got) == len(expected) and all(
+        e is None or int(g) == e for g, e in zip(got, expected))
 
 
 def format_shape(shape) -> str:

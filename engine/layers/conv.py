@@ -12,7 +12,7 @@ from .. import activations, backend, registry
 from ..errors import ShapeError, SpecError
 from ..params import BOOL, INT, INTS, STR, Param
 from . import conv_utils as cu
-from .base import Layer, WeightSpec, format_shape
+from .base import Layer, WeightSpec, check_known, format_shape
 from .core import activation_param, initializer_param, regularizer_param
 
 __all__ = ["Conv1D", "Conv2D"]
@@ -106,9 +106,13 @@ class _Conv(Layer):
 
     def compute_output_shape(self, input_shape):
         self._check_input(input_shape)
-        geom = self._geometry(self._as_2d(input_shape[:-1]))
-        out = geom.out_size[2 - self.RANK:]
-        if min(out) <= 0:
+        check_known(self, input_shape, [-1], "the number of input channels",
+                    "Give the Input a fixed channel size, e.g. shape=(None, 3).")
+        spatial = input_shape[:-1]
+        dilation = getattr(self, "dilation_rate", (1,) * self.RANK)
+        geom = self._geometry(self._as_2d(tuple(_stand_in(spatial, self.kernel_size, dilation))))
+        out = _variable_axes(geom.out_size[2 - self.RANK:], spatial)
+        if min((d for d in out if d is not None), default=1) <= 0:
             raise ShapeError(
                 f"Layer '{self.name}' ({type(self).__name__}): the input "
                 f"{format_shape(input_shape)} is too small for the kernel: kernel_size="
@@ -151,6 +155,18 @@ class _Conv(Layer):
     def _set_grad(self, key: str, value) -> None:
         if key in self.grads:
             self.grads[key][...] = value.reshape(self.grads[key].shape)
+
+
+def _stand_in(spatial, kernel_size, dilation_rate):
+    """`spatial` with each None (variable) size replaced by the kernel's extent, a size the
+    geometry accepts; `_variable_axes` then puts the None back in the output."""
+    return [(k - 1) * d + 1 if n is None else n
+            for n, k, d in zip(spatial, kernel_size, dilation_rate)]
+
+
+def _variable_axes(out, spatial) -> tuple:
+    """Output sizes with None wherever the input size was None (it follows the data)."""
+    return tuple(None if n is None else o for o, n in zip(out, spatial))
 
 
 def _add_bias(z, bias) -> None:

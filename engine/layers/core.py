@@ -4,7 +4,7 @@ from .. import activations, registry
 from ..errors import ShapeError
 from ..params import BOOL, INITIALIZER, INT, INTS, REGULARIZER, STR, Param
 from . import input_args
-from .base import Layer, WeightSpec, format_shape
+from .base import Layer, WeightSpec, check_known, format_shape
 
 INITIALIZER_CHOICES = (
     "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
@@ -33,7 +33,8 @@ class InputLayer(Layer):
     """The model's entry point: declares the shape of one sample (no batch axis).
 
     Args:
-        shape: Shape of one sample, e.g. `(28, 28)`; an int means `(int,)`.
+        shape: Shape of one sample, e.g. `(28, 28)`; an int means `(int,)`. A None entry is
+            a variable dimension, e.g. `(None,)` for token sequences of any length.
         batch_size: Optional fixed batch size, kept for `tensor.shape` (any batch size runs).
         dtype: The input's data type name (`"float32"`, `"int32"`...); data is fed to the
             layers as float32 whatever it says. Defaults to `"float32"`.
@@ -65,7 +66,8 @@ class InputLayer(Layer):
         shape, self.batch_size = input_args.input_shape_and_batch(owner, shape, batch_size,
                                                                   batch_shape)
         self.dtype = input_args.standardize_dtype(owner, dtype)
-        self._configure(shape=(784,) if shape is None else shape)
+        # input_args checked it: positive ints, or None for a variable dimension.
+        self.shape = (784,) if shape is None else shape
         self.built = True  # no weights to create
 
     @classmethod
@@ -91,13 +93,15 @@ class Dense(Layer):
     """Fully connected layer, `y = activation(x @ kernel + bias)`, on the last axis.
 
     Input shape:
-        `(..., in_features)`; put a `Flatten` before image inputs.
+        `(..., in_features)`, any rank (other axes may be None); put a `Flatten` before
+        image inputs for a classifier.
     Output shape:
-        `(..., units)`.
+        `(..., units)`. A mask on the input passes through unchanged.
     """
 
     CATEGORY = "Core"
     DESCRIPTION = "Fully connected layer: every input feature to every unit."
+    supports_masking = True
     PARAMS = (
         Param("units", INT, 32, minimum=1, help="Number of output features."),
         activation_param(),
@@ -124,6 +128,8 @@ class Dense(Layer):
                 f"Layer '{self.name}' (Dense) expects an input with a feature axis, but received "
                 f"shape {format_shape(input_shape)}."
             )
+        check_known(self, input_shape, [-1], "the size of the last (feature) axis",
+                    "Give the Input a fixed number of features, e.g. shape=(None, 8).")
         return tuple(input_shape[:-1]) + (self.units,)
 
     def weight_specs(self, input_shape):
@@ -173,6 +179,7 @@ class Activation(Layer):
 
     CATEGORY = "Core"
     DESCRIPTION = "Applies an activation function (relu, softmax, ...)."
+    supports_masking = True
     PARAMS = (Param("activation", STR, "relu", choices=activations.NAMES,
                     help="The function to apply."),)
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import backend, registry
 from ..errors import DataError, ShapeError
-from ..params import INT, Param
+from ..params import BOOL, INT, Param
 from .base import Layer, WeightSpec, format_shape
 from .core import initializer_param, regularizer_param
 
@@ -29,13 +29,19 @@ class Embedding(Layer):
     cast to integers). Indices cannot be differentiated, so `backward` only fills the
     gradient of `embeddings` (a scatter-add of the output gradient onto the looked-up rows)
     and returns `None` as the gradient of the input: put Embedding directly after the
-    model's Input. Masking (`mask_zero`) is not supported.
+    model's Input.
+
+    With `mask_zero=True`, index 0 is padding: the output carries a mask, True where the
+    index is not 0, which mask-aware layers after it use (RNNs skip those steps, global
+    pooling leaves them out), as in Keras.
 
     Args:
         input_dim: Vocabulary size: the largest index plus one. Defaults to `1000`.
         output_dim: Length of each embedding vector. Defaults to `64`.
         embeddings_initializer: Defaults to `"uniform"` (uniform in [-0.05, 0.05]).
         embeddings_regularizer: Optional penalty on the embeddings. Defaults to `None`.
+        mask_zero: Whether index 0 is padding to mask out. The vocabulary still counts it:
+            `input_dim` is the largest index plus one. Defaults to `False`.
 
     Input shape:
         Any shape of indices, e.g. `(sequence_length,)`.
@@ -51,14 +57,26 @@ class Embedding(Layer):
         Param("output_dim", INT, 64, minimum=1, help="Length of each embedding vector."),
         initializer_param("embeddings_initializer", "uniform"),
         regularizer_param("embeddings_regularizer"),
+        Param("mask_zero", BOOL, False,
+              help="Treat index 0 as padding: later RNNs and pooling skip those steps."),
     )
 
     def __init__(self, input_dim=1000, output_dim=64, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, name=None, trainable=True, **kwargs):
+                 embeddings_regularizer=None, mask_zero=False, name=None, trainable=True,
+                 **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._configure(input_dim=input_dim, output_dim=output_dim,
                         embeddings_initializer=embeddings_initializer,
-                        embeddings_regularizer=embeddings_regularizer)
+                        embeddings_regularizer=embeddings_regularizer, mask_zero=mask_zero)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """True where the index is not 0 (with `mask_zero`), else None, as Keras."""
+        if not self.mask_zero:
+            return None
+        return backend.get_array_module(inputs).asarray(inputs) != 0
+
+    def output_has_mask(self, input_has_mask: bool) -> bool:
+        return self.mask_zero
 
     def compute_output_shape(self, input_shape):
         if not isinstance(input_shape, tuple):

@@ -66,19 +66,46 @@ class _GlobalMaxPooling(_GlobalPooling):
 
 @registry.register("layer")
 class GlobalAveragePooling1D(_GlobalAveragePooling):
-    """Mean over all steps of each feature.
+    """Mean over all steps of each feature; with a mask, over the unmasked steps only.
 
     Args:
         keepdims: Keep the steps axis with size 1. Defaults to `False`.
 
     Input shape:
-        `(batch, steps, features)`.
+        `(batch, steps, features)`; `steps` may be None (any length). A mask
+        `(batch, steps)` on the input (Embedding `mask_zero`, Masking) leaves the masked
+        steps out of the mean, as in Keras (a sample with every step masked gives NaN).
     Output shape:
-        `(batch, features)`, or `(batch, 1, features)` with `keepdims=True`.
+        `(batch, features)`, or `(batch, 1, features)` with `keepdims=True`. The mask ends
+        here.
     """
 
     RANK = 1
     DESCRIPTION = "Averages over all steps: one value per feature."
+    supports_masking = True
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None
+
+    def output_has_mask(self, input_has_mask: bool) -> bool:
+        return False
+
+    def forward(self, x, training=False, mask=None):
+        self._weights = None
+        if mask is None:
+            return super().forward(x, training)
+        # y = sum_t m_t x_t / sum_t m_t
+        xp = backend.get_array_module(x)
+        m = xp.asarray(mask).astype(x.dtype)[:, :, None]
+        self._shape, self._weights = x.shape, m / m.sum(axis=1, keepdims=True)
+        return (x * self._weights).sum(axis=1).reshape(self._pooled_shape(x))
+
+    def backward(self, grad):
+        if self._weights is None:
+            return super().backward(grad)
+        # dL/dx_t = m_t / sum m * dL/dy
+        n, c = self._shape[0], self._shape[-1]
+        return self._weights * grad.reshape(n, 1, c)
 
 
 @registry.register("layer")

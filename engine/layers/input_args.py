@@ -14,21 +14,21 @@ LEGACY_INPUT_ARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_siz
 
 
 def sample_shape(owner: str, arg: str, value) -> tuple:
-    """`value` as a tuple of positive ints (an int `n` means `(n,)`), or a SpecError."""
+    """`value` as a tuple of positive ints or None (an int `n` means `(n,)`), or a SpecError.
+
+    A None entry is a variable dimension, as in Keras (`shape=(None,)` for sequences of any
+    length); layers that need it known say so when the shapes are inferred.
+    """
     items = (value,) if isinstance(value, (int, np.integer)) else value
     try:
         dims = tuple(items)
     except TypeError:
         dims = None
-    if dims and any(d is None for d in dims):
-        raise SpecError(f"{owner}: `{arg}` has a None (variable) dimension, but LayerCraft needs "
-                        f"every dimension of a sample known: replace None with the size of your "
-                        f"samples (pad sequences to one length). Received: {arg}={value!r}")
-    if not dims or not all(_positive_int(d) for d in dims):
-        raise SpecError(f"{owner}: `{arg}` must be a tuple of positive integers, the shape of one "
-                        f"sample without the batch axis, e.g. {arg}=(28, 28). Received: "
-                        f"{arg}={value!r}")
-    return tuple(int(d) for d in dims)
+    if not dims or not all(d is None or _positive_int(d) for d in dims):
+        raise SpecError(f"{owner}: `{arg}` must be a tuple of positive integers or None (a "
+                        f"variable dimension), the shape of one sample without the batch axis, "
+                        f"e.g. {arg}=(28, 28) or {arg}=(None, 8). Received: {arg}={value!r}")
+    return tuple(None if d is None else int(d) for d in dims)
 
 
 def _positive_int(d) -> bool:

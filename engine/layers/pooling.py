@@ -188,7 +188,9 @@ class _Pooling(Layer):
 
     def _geometry_for(self, input_shape) -> _Geometry:
         check_rank(self, input_shape, self.RANK + 1, HINTS[self.RANK])
-        spatial = tuple(input_shape[:-1])
+        # A None (variable) size stands in as one window here; compute_output_shape puts the
+        # None back. At run time the data's sizes are known.
+        spatial = tuple(p if n is None else n for n, p in zip(input_shape[:-1], self.pool))
         if self.padding == "valid" and any(n < p for n, p in zip(spatial, self.pool)):
             raise ShapeError(
                 f"Layer '{self.name}' ({type(self).__name__}) with padding='valid' needs every "
@@ -198,7 +200,9 @@ class _Pooling(Layer):
         return _geometry(spatial, self.pool, self.stride_steps, self.padding)
 
     def compute_output_shape(self, input_shape):
-        return self._geometry_for(input_shape).out + (input_shape[-1],)
+        out = self._geometry_for(input_shape).out
+        out = tuple(None if n is None else o for o, n in zip(out, input_shape[:-1]))
+        return out + (input_shape[-1],)
 
 
 def _unwrap(value, rank):

@@ -2,16 +2,23 @@
 
 Each layer projects every timestep through `kernel` in one matmul, then loops over time only
 (vectorised over the batch) in a cell from `recurrent_cells`; backward is backpropagation
-through time over the same loop, in reverse. The initial state is zeros.
+through time over the same loop, in reverse. The initial state is zeros. The number of
+timesteps may vary (`Input((None, features))`): the weights do not depend on it.
+
+Masks, as in Keras: a mask on the input (Embedding `mask_zero`, Masking) makes masked steps
+keep the previous state and output the previous output (zeros with `zero_output_for_mask`);
+with `return_sequences` the mask passes on to the next layer, otherwise it ends here.
 
 Not implemented (Keras arguments left out): `dropout`, `recurrent_dropout`, `return_state`,
-`stateful`, `unroll`, `activity_regularizer`, the `*_constraint` arguments and `use_cudnn`.
+`initial_state`, `stateful`, `unroll`, `activity_regularizer`, the `*_constraint` arguments
+and `use_cudnn`.
 """
 
 from .. import activations, registry
 from ..backend import get_array_module
+from ..errors import ShapeError
 from ..params import BOOL, INT, STR, Param
-from .base import Layer, WeightSpec, check_rank
+from .base import Layer, WeightSpec, check_known, check_rank
 from .core import initializer_param, regularizer_param
 from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 
@@ -45,6 +52,9 @@ _SEQUENCE_FLAGS = (
           help="Output the state of every timestep (timesteps, units), not only the last."),
     Param("go_backwards", BOOL, False,
           help="Read the sequence from the last timestep to the first."),
+    Param("zero_output_for_mask", BOOL, False,
+          help="With return_sequences and a mask, output zeros (not the previous output) "
+               "at masked steps."),
 )
 
 
@@ -66,12 +76,37 @@ class _Recurrent(Layer):
 
     CATEGORY = "Recurrent"
     GATES = 1
+    supports_masking = True
 
-    # ----- shapes and weights --------------------------------------------------------------
+    # ----- shapes, weights and masks --------------------------------------------------------
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, 2, _reshape_hint(input_shape))
+        check_known(self, input_shape, [-1], "the number of features per step",
+                    "Give the Input a fixed feature size, e.g. shape=(None, 8).")
         timesteps = input_shape[0]
         return (timesteps, self.units) if self.return_sequences else (self.units,)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The input's mask with `return_sequences` (one entry per output step), else None."""
+        return previous_mask if self.return_sequences else None
+
+    def output_has_mask(self, input_has_mask: bool) -> bool:
+        return input_has_mask and self.return_sequences
+
+    def _steps_mask(self, mask, x):
+        """`mask` (batch, T) as the cells' time-major float (T, batch, 1), processing order."""
+        if mask is None:
+            return None
+        xp = get_array_module(x)
+        mask = xp.asarray(mask)
+        if tuple(mask.shape) != tuple(x.shape[:2]):
+            raise ShapeError(
+                f"Layer '{self.name}' ({type(self).__name__}) expects a mask of shape (batch, "
+                f"timesteps) = {tuple(x.shape[:2])}, but received a mask of shape "
+                f"{tuple(mask.shape)}. Pass the mask of this input, e.g. "
+                "embedding.compute_mask(ids).")
+        steps = mask.T.astype(x.dtype)[:, :, None]
+        return xp.ascontiguousarray(steps[::-1] if self.go_backwards else steps)
 
     def bias_shape(self) -> tuple:
         return (self.GATES * self.units,)
@@ -96,12 +131,12 @@ class _Recurrent(Layer):
         return self.params["bias"], None
 
     # ----- computation -----------------------------------------------------------------------
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         if x.ndim != 3:
             shape = tuple(int(d) for d in x.shape[1:])
             check_rank(self, shape, 2, _reshape_hint(shape))
         xp = get_array_module(x)
-        self._x = x
+        self._x, self._mask = x, self._steps_mask(mask, x)
         input_bias, recurrent_bias = self._split_bias()
         xw = x @ self.params["kernel"]  # every timestep in one matmul: (batch, T, gates*u)
         if input_bias is not None:
@@ -110,16 +145,22 @@ class _Recurrent(Layer):
         if self.go_backwards:
             xw = xw[::-1]
         hs = self._cell.forward(xp.ascontiguousarray(xw), self.params["recurrent_kernel"],
-                                recurrent_bias)
+                                recurrent_bias, self._mask)
         if self.return_sequences:  # in processing order, as Keras does for go_backwards
-            return xp.ascontiguousarray(hs[1:].transpose(1, 0, 2))
+            return xp.ascontiguousarray(self._zeroed(hs[1:]).transpose(1, 0, 2))
         return hs[-1].copy()
+
+    def _zeroed(self, steps):
+        """Per-step outputs, zero at masked steps when `zero_output_for_mask` (y = m * h)."""
+        if self._mask is None or not self.zero_output_for_mask:
+            return steps
+        return steps * self._mask
 
     def backward(self, grad):
         xp = get_array_module(grad)
         x = self._x
         if self.return_sequences:
-            dhs = grad.transpose(1, 0, 2)
+            dhs = self._zeroed(grad.transpose(1, 0, 2))
         else:
             dhs = xp.zeros((x.shape[1],) + tuple(grad.shape), dtype=grad.dtype)
             dhs[-1] = grad
@@ -150,11 +191,14 @@ class SimpleRNN(_Recurrent):
         kernel_regularizer, recurrent_regularizer, bias_regularizer: as in Keras.
         return_sequences: Output every timestep's state instead of the last one.
         go_backwards: Process the sequence in reverse (outputs stay in processing order).
+        zero_output_for_mask: With `return_sequences` and a mask, output zeros at masked
+            steps instead of the previous output. Defaults to `False`.
 
     Dropout, recurrent_dropout, return_state and stateful are not supported.
 
     Input shape:
-        `(timesteps, features)`.
+        `(timesteps, features)`; `timesteps` may be None (any length). A mask
+        `(batch, timesteps)` on the input makes masked steps keep the previous state.
     Output shape:
         `(units,)`, or `(timesteps, units)` with `return_sequences`.
     """
@@ -165,15 +209,16 @@ class SimpleRNN(_Recurrent):
     def __init__(self, units=32, activation="tanh", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, return_sequences=False, go_backwards=False, name=None,
-                 trainable=True, **kwargs):
+                 bias_regularizer=None, return_sequences=False, go_backwards=False,
+                 zero_output_for_mask=False, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._configure(
             units=units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
             bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
             recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            return_sequences=return_sequences, go_backwards=go_backwards)
+            return_sequences=return_sequences, go_backwards=go_backwards,
+            zero_output_for_mask=zero_output_for_mask)
         self._cell = SimpleRNNCell(self.activation)
 
 
@@ -195,7 +240,8 @@ class LSTM(_Recurrent):
     Dropout, recurrent_dropout, return_state and stateful are not supported.
 
     Input shape:
-        `(timesteps, features)`.
+        `(timesteps, features)`; `timesteps` may be None (any length), and a mask is used
+        as in SimpleRNN.
     Output shape:
         `(units,)`, or `(timesteps, units)` with `return_sequences`.
     """
@@ -211,8 +257,8 @@ class LSTM(_Recurrent):
                  use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, return_sequences=False, go_backwards=False, name=None,
-                 trainable=True, **kwargs):
+                 bias_regularizer=None, return_sequences=False, go_backwards=False,
+                 zero_output_for_mask=False, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._configure(
             units=units, activation=activation, recurrent_activation=recurrent_activation,
@@ -220,7 +266,8 @@ class LSTM(_Recurrent):
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
             unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
             recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            return_sequences=return_sequences, go_backwards=go_backwards)
+            return_sequences=return_sequences, go_backwards=go_backwards,
+            zero_output_for_mask=zero_output_for_mask)
         self._cell = LSTMCell(self.activation, self.recurrent_activation)
 
     def build(self, input_shape):
@@ -250,7 +297,8 @@ class GRU(_Recurrent):
     Dropout, recurrent_dropout, return_state and stateful are not supported.
 
     Input shape:
-        `(timesteps, features)`.
+        `(timesteps, features)`; `timesteps` may be None (any length), and a mask is used
+        as in SimpleRNN.
     Output shape:
         `(units,)`, or `(timesteps, units)` with `return_sequences`.
     """
@@ -266,8 +314,8 @@ class GRU(_Recurrent):
                  use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
-                 return_sequences=False, go_backwards=False, reset_after=True, name=None,
-                 trainable=True, **kwargs):
+                 return_sequences=False, go_backwards=False, reset_after=True,
+                 zero_output_for_mask=False, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._configure(
             units=units, activation=activation, recurrent_activation=recurrent_activation,
@@ -275,7 +323,8 @@ class GRU(_Recurrent):
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
             bias_regularizer=bias_regularizer, return_sequences=return_sequences,
-            go_backwards=go_backwards, reset_after=reset_after)
+            go_backwards=go_backwards, reset_after=reset_after,
+            zero_output_for_mask=zero_output_for_mask)
         self._cell = GRUCell(self.activation, self.recurrent_activation, self.reset_after)
 
     def bias_shape(self):

@@ -8,6 +8,12 @@ zero initial state. It keeps what `backward` needs. `backward(dhs)` takes dL/dh 
 step output, `(timesteps, batch, units)`, walks time in reverse and returns
 `(dxw, d_recurrent_kernel, d_recurrent_bias)`; `d_recurrent_bias` is None for cells whose
 whole bias lives in `xw`. Gate orders follow Keras: LSTM i, f, c, o; GRU z, r, h.
+
+A `mask` of shape `(timesteps, batch, 1)` (1.0 where the step holds data, 0.0 where it is
+padding, time-major in processing order) makes a masked step keep the previous states, as
+Keras's RNN loop does: `h_t = m_t * step(h_{t-1}) + (1 - m_t) * h_{t-1}` (and `c_t` alike).
+Backward splits each state gradient the same way: `m_t * dh` flows into the step, the rest
+straight to `h_{t-1}`.
 """
 
 import numpy as np
@@ -19,6 +25,19 @@ from ..backend import get_array_module
 def _time_tensordot(xp, a, b):
     """sum over time and batch of a[t]^T @ b[t]: (T, B, m), (T, B, n) -> (m, n)."""
     return xp.tensordot(a, b, axes=([0, 1], [0, 1]))
+
+
+def _keep(mask, t, new, old):
+    """The state after step t: `new` where the step holds data, `old` where it is masked."""
+    return new if mask is None else old + mask[t] * (new - old)
+
+
+def _split(mask, t, grad):
+    """(gradient into step t's computation, gradient passed straight to the previous state)."""
+    if mask is None:
+        return grad, 0.0
+    inner = grad * mask[t]
+    return inner, grad - inner
 
 
 class _Cell:
@@ -41,24 +60,27 @@ class _Cell:
 class SimpleRNNCell(_Cell):
     """h_t = activation(x_t W + b + h_{t-1} U)."""
 
-    def forward(self, xw, recurrent_kernel, recurrent_bias=None):
+    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None):
         xp, steps, units, dtype, hs = self._start(xw, recurrent_kernel, 1)
         pre = xp.empty((steps,) + hs.shape[1:], dtype=dtype)
+        new = hs[1:] if mask is None else xp.empty_like(pre)  # each step's own output
         for t in range(steps):
             pre[t] = xw[t] + hs[t] @ recurrent_kernel
-            hs[t + 1] = self.act.forward(pre[t])
-        self._pre, self._hs, self._u = pre, hs, recurrent_kernel
+            new[t] = self.act.forward(pre[t])
+            if mask is not None:
+                hs[t + 1] = _keep(mask, t, new[t], hs[t])
+        self._pre, self._new, self._hs, self._u, self._mask = pre, new, hs, recurrent_kernel, mask
         return hs
 
     def backward(self, dhs):
         xp = get_array_module(dhs)
-        pre, hs, u_t = self._pre, self._hs, self._u.T
+        pre, new, hs, u_t = self._pre, self._new, self._hs, self._u.T
         dpre = xp.empty_like(pre)
         dh = xp.zeros_like(hs[0])
         for t in range(pre.shape[0] - 1, -1, -1):
-            dh = dh + dhs[t]
-            dpre[t] = self.act.backward(pre[t], hs[t + 1], dh)
-            dh = dpre[t] @ u_t
+            d_step, carry = _split(self._mask, t, dh + dhs[t])
+            dpre[t] = self.act.backward(pre[t], new[t], d_step)
+            dh = dpre[t] @ u_t + carry
         return dpre, _time_tensordot(xp, hs[:-1], dpre), None
 
 
@@ -69,12 +91,15 @@ class LSTMCell(_Cell):
     c_t = f * c_{t-1} + i * g; h_t = o * activation(c_t).
     """
 
-    def forward(self, xw, recurrent_kernel, recurrent_bias=None):
+    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None):
         xp, steps, n, dtype, hs = self._start(xw, recurrent_kernel, 4)
         cs = xp.zeros_like(hs)
         pre = xp.empty(xw.shape, dtype=dtype)
         gates = xp.empty_like(pre)
         act_c = xp.empty((steps,) + hs.shape[1:], dtype=dtype)
+        # each step's own states (the kept ones differ from them on masked steps)
+        new_c = cs[1:] if mask is None else xp.empty_like(act_c)
+        new_h = hs[1:] if mask is None else xp.empty_like(act_c)
         for t in range(steps):
             pre[t] = xw[t] + hs[t] @ recurrent_kernel
             # Each gate on its own slice, so last-axis activations (softmax) act per gate.
@@ -82,11 +107,14 @@ class LSTMCell(_Cell):
                 fn = self.act if k == 2 else self.rec
                 gates[t, :, k * n:(k + 1) * n] = fn.forward(pre[t, :, k * n:(k + 1) * n])
             i, f, g, o = (gates[t, :, k * n:(k + 1) * n] for k in range(4))
-            cs[t + 1] = f * cs[t] + i * g
-            act_c[t] = self.act.forward(cs[t + 1])
-            hs[t + 1] = o * act_c[t]
+            new_c[t] = f * cs[t] + i * g
+            act_c[t] = self.act.forward(new_c[t])
+            new_h[t] = o * act_c[t]
+            if mask is not None:
+                cs[t + 1] = _keep(mask, t, new_c[t], cs[t])
+                hs[t + 1] = _keep(mask, t, new_h[t], hs[t])
         self._pre, self._gates, self._hs, self._cs, self._act_c = pre, gates, hs, cs, act_c
-        self._u = recurrent_kernel
+        self._new_c, self._u, self._mask = new_c, recurrent_kernel, mask
         return hs
 
     def backward(self, dhs):
@@ -98,18 +126,19 @@ class LSTMCell(_Cell):
         dh = xp.zeros_like(hs[0])
         dc = xp.zeros_like(hs[0])
         for t in range(pre.shape[0] - 1, -1, -1):
-            dh = dh + dhs[t]
+            dh, dh_carry = _split(self._mask, t, dh + dhs[t])
+            dc, dc_carry = _split(self._mask, t, dc)
             i, f, g, o = (gates[t, :, k * n:(k + 1) * n] for k in range(4))
             # h = o * act(c): dL/do = dh * act(c); dL/dc += act'(c) * dh * o
-            dc = dc + self.act.backward(cs[t + 1], act_c[t], dh * o)
+            dc = dc + self.act.backward(self._new_c[t], act_c[t], dh * o)
             # c = f * c_prev + i * g
             d_gates = (dc * g, dc * cs[t], dc * i, dh * act_c[t])
             for k, d in enumerate(d_gates):
                 fn = self.act if k == 2 else self.rec
                 cols = slice(k * n, (k + 1) * n)
                 dpre[t, :, cols] = fn.backward(pre[t, :, cols], gates[t, :, cols], d)
-            dc = dc * f
-            dh = dpre[t] @ u_t
+            dc = dc * f + dc_carry
+            dh = dpre[t] @ u_t + dh_carry
         return dpre, _time_tensordot(xp, hs[:-1], dpre), None
 
 
@@ -125,7 +154,7 @@ class GRUCell(_Cell):
         super().__init__(activation, recurrent_activation)
         self.reset_after = reset_after
 
-    def forward(self, xw, recurrent_kernel, recurrent_bias=None):
+    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None):
         xp, steps, n, dtype, hs = self._start(xw, recurrent_kernel, 3)
         pre = xp.empty(xw.shape, dtype=dtype)  # z, r, h~ pre-activations
         gates = xp.empty_like(pre)  # z, r, h~
@@ -152,9 +181,9 @@ class GRUCell(_Cell):
                 pre[t, :, 2 * n:] = xw[t, :, 2 * n:] + kept[t] @ u_h
             gates[t, :, 2 * n:] = self.act.forward(pre[t, :, 2 * n:])
             z, h_tilde = gates[t, :, :n], gates[t, :, 2 * n:]
-            hs[t + 1] = z * h_prev + (1.0 - z) * h_tilde
+            hs[t + 1] = _keep(mask, t, z * h_prev + (1.0 - z) * h_tilde, h_prev)
         self._pre, self._gates, self._hs, self._kept = pre, gates, hs, kept
-        self._u = recurrent_kernel
+        self._u, self._mask = recurrent_kernel, mask
         return hs
 
     def backward(self, dhs):
@@ -167,7 +196,7 @@ class GRUCell(_Cell):
         u_t, u_zr_t, u_h_t = u.T, u[:, :2 * n].T, u[:, 2 * n:].T
         dh = xp.zeros_like(hs[0])
         for t in range(pre.shape[0] - 1, -1, -1):
-            dh = dh + dhs[t]
+            dh, carry = _split(self._mask, t, dh + dhs[t])
             h_prev = hs[t]
             z, r, h_tilde = (gates[t, :, k * n:(k + 1) * n] for k in range(3))
             dpre[t, :, 2 * n:] = self.act.backward(pre[t, :, 2 * n:], h_tilde, dh * (1.0 - z))
@@ -185,6 +214,7 @@ class GRUCell(_Cell):
                 d_rh = d_hpre @ u_h_t
                 dpre[t, :, n:2 * n] = self.rec.backward(pre[t, :, n:2 * n], r, d_rh * h_prev)
                 dh = dh + d_rh * r + dpre[t, :, :2 * n] @ u_zr_t
+            dh = dh + carry
         return self._weight_grads(xp, dpre, dhu)
 
     def _weight_grads(self, xp, dpre, dhu):

@@ -191,7 +191,6 @@ def test_that_input_shape_stays_out_of_the_layer_config():
     ({"batch_size": 8}, "`batch_size` goes with `input_shape`"),
     ({"input_shape": (0, 3)}, r"`input_shape` must be a tuple of positive integers"),
     ({"input_dim": 2.5}, "`input_dim` must be a positive integer"),
-    ({"input_shape": (None, 3)}, "has a None \\(variable\\) dimension.*pad sequences"),
     ({"batch_input_shape": (5,)}, r"batch axis first, e\.g\. batch_input_shape=\(None"),
 ])
 def test_that_bad_legacy_input_arguments_name_the_layer_and_the_fix(kwargs, message):

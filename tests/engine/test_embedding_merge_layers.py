@@ -27,7 +27,7 @@ def test_embedding_config_round_trips_with_palette_defaults():
 
 @pytest.mark.parametrize("kwargs", [
     {"input_dim": 0}, {"output_dim": -4}, {"input_dim": 2.5}, {"output_dim": "64"},
-    {"embeddings_initializer": "nope"}, {"embeddings_regularizer": "l3"}, {"mask_zero": True},
+    {"embeddings_initializer": "nope"}, {"embeddings_regularizer": "l3"}, {"mask_zero": "yes"},
 ])
 def test_embedding_rejects_bad_arguments(kwargs):
     with pytest.raises(SpecError):
