@@ -19,6 +19,8 @@ from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtra
 from .normalization import BatchNormalization, LayerNormalization
 from .normalization_extra import GroupNormalization, UnitNormalization
 from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
+from .pooling3d import (AveragePooling3D, AvgPool3D, GlobalAveragePooling3D, GlobalAvgPool3D,
+                        GlobalMaxPool3D, GlobalMaxPooling3D, MaxPool3D, MaxPooling3D)
 from .preprocessing import Rescaling
 from .prelu import PReLU
 from .recurrent import GRU, LSTM, SimpleRNN
@@ -27,3 +29,4 @@ from .regularization_extra import (AlphaDropout, GaussianDropout, SpatialDropout
                                    SpatialDropout2D)
 from .reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D,
                         ZeroPadding2D)
+from .reshaping1d import Cropping1D, UpSampling1D, ZeroPadding1D
