@@ -4,13 +4,13 @@ calls it at once, on symbolic tensors (a functional model) or on arrays (eagerly
     x = layers.concatenate([title_features, body_features, tags_input])
     block_2_output = layers.add([x, block_1_output])
 
-Keyword arguments go to the layer (`name=...`). Keras's `layers.dot` is not offered: the
-engine has no `Dot` layer.
+Keyword arguments go to the layer (`name=...`).
 """
 
+from .dot import Dot
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 
-__all__ = ["add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract"]
+__all__ = ["add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 
 
 def add(inputs, **kwargs):
@@ -46,3 +46,8 @@ def minimum(inputs, **kwargs):
 def concatenate(inputs, axis=-1, **kwargs):
     """`inputs` joined along `axis` (default: the last), via `Concatenate`."""
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, normalize=False, **kwargs):
+    """The per-sample dot product of two tensors along `axes`, via `Dot`."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
