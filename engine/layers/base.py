@@ -256,7 +256,9 @@ class Layer:
         """On symbolic tensors, adds a node to a functional graph; on arrays, runs eagerly.
 
         `mask` (eager calls) is Keras's: a boolean `(batch, timesteps)` array for layers that
-        use one, e.g. `lstm(x, mask=embedding.compute_mask(ids))`.
+        use one, e.g. `lstm(x, mask=embedding.compute_mask(ids))`. Without it, the mask an
+        earlier eager call attached to `inputs` (`_keras_mask`, NumPy outputs) is used, and
+        this call's output mask is attached to its output, as Keras does eagerly.
         """
         from ..symbolic import SymbolicTensor, call_symbolic  # noqa: PLC0415 - cycle
 
@@ -265,7 +267,10 @@ class Layer:
             return call_symbolic(self, inputs)
         if not self.built:
             self.build(_batchless_shape(inputs))
-        return self.forward_masked(inputs, training=training, mask=mask)
+        if mask is None:
+            mask = _attached_mask(inputs)
+        outputs = self.forward_masked(inputs, training=training, mask=mask)
+        return _with_mask(outputs, self.compute_mask(inputs, mask))
 
     # ----- symbolic calls (`layer.input` / `layer.output`, as in Keras) ---------------------
     @property
@@ -284,6 +289,27 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+class MaskedOutput(np.ndarray):
+    """A NumPy array carrying Keras's `_keras_mask` (what an eager masked call returns)."""
+
+    _keras_mask = None
+
+
+def _attached_mask(inputs):
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(x, "_keras_mask", None) for x in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(inputs, "_keras_mask", None)
+
+
+def _with_mask(outputs, mask):
+    if mask is None or not isinstance(outputs, np.ndarray):
+        return outputs
+    outputs = outputs.view(MaskedOutput)
+    outputs._keras_mask = mask
+    return outputs
 
 
 def _batchless_shape(inputs):
