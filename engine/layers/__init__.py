@@ -6,6 +6,7 @@ from .activity_regularization import ActivityRegularization
 from .attention import AdditiveAttention, Attention
 from .base import Layer, WeightSpec
 from .bidirectional import Bidirectional
+from .category_encoding import CategoryEncoding
 from .conv import Conv1D, Conv2D
 from .conv1d_variants import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D
 from .conv3d import Conv3D
@@ -21,6 +22,7 @@ from .masking import Masking
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .multi_head_attention import MultiHeadAttention
 from .normalization import BatchNormalization, LayerNormalization
+from .normalization_adapt import Normalization
 from .normalization_extra import GroupNormalization, UnitNormalization
 from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
 from .pooling3d import (AveragePooling3D, AvgPool3D, GlobalAveragePooling3D, GlobalAvgPool3D,

@@ -34,7 +34,7 @@ def test_that_config_round_trips_through_json(cls):
 @pytest.mark.parametrize("cls", LAYER_CLASSES, ids=lambda c: c.__name__)
 def test_that_each_param_declares_kind_default_and_help(cls):
     assert cls.CATEGORY in ("Core", "Convolution", "Pooling", "Normalization", "Regularization",
-                            "Recurrent", "Merge", "Reshaping")
+                            "Recurrent", "Merge", "Reshaping", "Preprocessing")
     assert cls.DESCRIPTION
     for p in cls.PARAMS:
         assert p.kind in (INT, FLOAT, BOOL, STR, INTS, "floats", "regularizer",
