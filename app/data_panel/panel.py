@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QProgressBar, 
 
 from engine import datasets
 from engine.errors import LayerCraftError
+from engine.layers.base import dims_match
 
 from ..commands import SetParam
 from ..file_dialogs import open_file, open_folder
@@ -278,7 +279,7 @@ class DataPanel(QWidget):
                         None)
             return (f"The model has {count} Input layers; the data panel feeds one array of "
                     f"shape {_shape(sample)}. Train a multi-input model from code.", None)
-        if shape == sample:
+        if shape is not None and dims_match(sample, shape):  # None fits any size
             return None, None
         size = int(np.prod(sample))
         expects = "has no valid shape" if shape is None else f"expects {_shape(shape)}"
