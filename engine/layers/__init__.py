@@ -18,6 +18,9 @@ from .functional_helpers import (add, average, concatenate, dot, maximum, minimu
                                  subtract)
 from .global_pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                              GlobalMaxPooling2D)
+from .image_augmentation import RandomContrast, RandomCrop, RandomFlip
+from .image_augmentation_affine import RandomRotation, RandomTranslation, RandomZoom
+from .image_preprocessing import CenterCrop, Resizing
 from .masking import Masking
 from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .multi_head_attention import MultiHeadAttention
