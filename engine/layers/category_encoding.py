@@ -92,8 +92,7 @@ class CategoryEncoding(Layer):
             ids = ids[:, None]
         batch, n = ids.shape
         if self.output_mode == "one_hot":
-            out = xp.zeros((batch, n, self.num_tokens), dtype=backend.FLOATX)
-            xp.put_along_axis(out, ids[:, :, None], 1.0, axis=2)
+            out = xp.eye(self.num_tokens, dtype=backend.FLOATX)[ids]  # rows of the identity
             return out.reshape(batch, self.num_tokens) if n == 1 else out
         weights = getattr(self, "_count_weights", None)
         if self.output_mode == "count" and weights is not None:
