@@ -9,7 +9,6 @@ window views, col2im) does the work and the result drops the height axis again.
 from .. import backend, registry
 from ..params import INT, Param
 from . import conv_utils as cu
-from .base import WeightSpec
 from .conv import _KERNEL_PARAMS, _bias_params, _window_params
 from .conv_variants import (Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
                             depthwise_backward, depthwise_forward)

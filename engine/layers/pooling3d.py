@@ -13,8 +13,8 @@ from .data_format import channels_last, data_format_param
 from .global_pooling import _GlobalAveragePooling, _GlobalMaxPooling, _GlobalPooling
 from .pooling import _AveragePooling, _geometry, _MaxPooling, _pool_params
 
-__all__ = ["MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D", "GlobalMaxPooling3D",
-           "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D"]
+__all__ = ["AveragePooling3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalAvgPool3D",
+           "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D"]
 
 HINT = ("It expects (depth, height, width, channels) per sample; add a Reshape layer, e.g. "
         "to (16, 16, 16, 1), before it.")

@@ -9,7 +9,7 @@ from ..params import INT, INTS, Param
 from .base import Layer, check_rank, format_shape
 from .data_format import channels_last, data_format_param
 
-__all__ = ["UpSampling1D", "ZeroPadding1D", "Cropping1D"]
+__all__ = ["Cropping1D", "UpSampling1D", "ZeroPadding1D"]
 
 _SEQUENCE_HINT = ("It expects (steps, features) per sample; add a Reshape layer, e.g. to "
                   "(steps, 1), before it.")

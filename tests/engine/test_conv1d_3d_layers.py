@@ -3,13 +3,12 @@ against plain loops, Keras shapes and weight layouts, errors, GPU."""
 
 import numpy as np
 import pytest
+from gradcheck import check_layer_gradients
 
 from engine import backend, layers, registry
 from engine.errors import ShapeError, SpecError
 from engine.layers import conv_utils as cu
 from engine.layers import conv_utils_nd as nd
-
-from gradcheck import check_layer_gradients
 
 NEW_CONV = ("Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "Conv3D")
 
@@ -81,10 +80,10 @@ def built(layer, x, weights):
 
 
 # ----- gradients ------------------------------------------------------------------------------
-SETTINGS_1D = [dict(strides=s, padding=p, activation=a)
+SETTINGS_1D = [{"strides": s, "padding": p, "activation": a}
                for s in (1, 2) for p in ("valid", "same") for a in (None, "relu")]
-SETTINGS_1D += [dict(dilation_rate=2, padding="valid"), dict(dilation_rate=2, padding="same"),
-                dict(kernel_size=4, strides=3, padding="same"), dict(kernel_size=1, strides=2)]
+SETTINGS_1D += [{"dilation_rate": 2, "padding": "valid"}, {"dilation_rate": 2, "padding": "same"},
+                {"kernel_size": 4, "strides": 3, "padding": "same"}, {"kernel_size": 1, "strides": 2}]
 
 
 @pytest.mark.parametrize("settings", SETTINGS_1D, ids=str)
@@ -106,10 +105,10 @@ def test_that_conv1d_transpose_passes_the_gradient_check(settings, filters, rng)
     check_layer_gradients(layer, rng.standard_normal((2, 5, 3)))
 
 
-SETTINGS_3D = [dict(strides=s, padding=p, activation=a)
+SETTINGS_3D = [{"strides": s, "padding": p, "activation": a}
                for s in (1, 2) for p in ("valid", "same") for a in (None, "relu")]
-SETTINGS_3D += [dict(dilation_rate=2, padding="same"), dict(dilation_rate=(2, 1, 1)),
-                dict(kernel_size=(2, 3, 1), strides=(1, 2, 3), padding="same")]
+SETTINGS_3D += [{"dilation_rate": 2, "padding": "same"}, {"dilation_rate": (2, 1, 1)},
+                {"kernel_size": (2, 3, 1), "strides": (1, 2, 3), "padding": "same"}]
 
 
 @pytest.mark.parametrize("settings", SETTINGS_3D, ids=str)
@@ -151,8 +150,8 @@ def test_that_nd_im2col_and_col2im_are_adjoint(rng):
 
 # ----- forward golden values ------------------------------------------------------------------
 @pytest.mark.parametrize("case", [
-    dict(), dict(strides=2, padding="same"), dict(kernel_size=(2, 4, 3), padding="same"),
-    dict(dilation_rate=2, padding="same"), dict(kernel_size=2, strides=(2, 1, 3)),
+    {}, {"strides": 2, "padding": "same"}, {"kernel_size": (2, 4, 3), "padding": "same"},
+    {"dilation_rate": 2, "padding": "same"}, {"kernel_size": 2, "strides": (2, 1, 3)},
 ], ids=str)
 @pytest.mark.parametrize("channels", [1, 3])
 def test_that_conv3d_forward_matches_plain_loops(case, channels, rng):
@@ -177,7 +176,7 @@ def test_that_depthwise_and_separable_conv1d_forward_match_plain_loops(
     depthwise = rng.standard_normal((kernel_size, 3, 2))
     pointwise, bias6, bias4 = (rng.standard_normal((1, 6, 4)), rng.standard_normal(6),
                                rng.standard_normal(4))
-    args = dict(strides=strides, dilation_rate=dilation, padding=padding)
+    args = {"strides": strides, "dilation_rate": dilation, "padding": padding}
     ref = naive_depthwise1d(x, depthwise, strides, dilation, padding)
     layer = built(layers.DepthwiseConv1D(kernel_size, depth_multiplier=2, **args), x,
                   [depthwise, bias6])
@@ -333,7 +332,7 @@ def test_that_an_input_smaller_than_the_kernel_is_a_shape_error():
 @pytest.mark.parametrize("name", NEW_CONV)
 def test_that_the_new_convolutions_on_cupy_match_numpy(name, rng):
     cls = registry.get_class("layer", name)
-    kwargs = dict(kernel_size=3, strides=2, padding="same", activation="relu")
+    kwargs = {"kernel_size": 3, "strides": 2, "padding": "same", "activation": "relu"}
     if name != "DepthwiseConv1D":
         kwargs["filters"] = 8
     shape = (4, 7, 6, 5, 3) if name == "Conv3D" else (4, 11, 3)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 import engine as keras
-from engine import Input, Model, Sequential, load_model
-from engine import layers
+from engine import Input, Model, Sequential, layers, load_model
 
 NEW_LAYER_NAMES = {"Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "Conv3D",
                    "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",

@@ -6,13 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from gradcheck import check_layer_gradients
 
 from engine import layers, registry
 from engine.errors import ShapeError, SpecError
-from engine.layers import (AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D,
-                           MaxPooling3D)
-
-from gradcheck import check_layer_gradients
+from engine.layers import AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D
 
 ALL = [MaxPooling3D, AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D]
 

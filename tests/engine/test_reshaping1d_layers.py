@@ -5,12 +5,11 @@ import json
 
 import numpy as np
 import pytest
+from gradcheck import check_layer_gradients
 
 from engine import backend, registry
 from engine.errors import ShapeError, SpecError
 from engine.layers import Cropping1D, UpSampling1D, ZeroPadding1D
-
-from gradcheck import check_layer_gradients
 
 ALL = [UpSampling1D, ZeroPadding1D, Cropping1D]
 
