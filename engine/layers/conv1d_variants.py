@@ -10,8 +10,13 @@ from .. import backend, registry
 from ..params import INT, Param
 from . import conv_utils as cu
 from .conv import _KERNEL_PARAMS, _bias_params, _window_params
-from .conv_variants import (Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
-                            depthwise_backward, depthwise_forward)
+from .conv_variants import (
+    Conv2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    depthwise_backward,
+    depthwise_forward,
+)
 from .core import initializer_param, regularizer_param
 from .data_format import channels_last, data_format_param
 
