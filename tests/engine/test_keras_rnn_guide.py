@@ -221,7 +221,7 @@ def test_using_cudnn_kernels_when_available():
     cpu_model.set_weights(model.get_weights())
     result = np.argmax(cpu_model.predict_on_batch(np.expand_dims(sample, 0)), axis=1)
     print(
-        "Predicted result is: %s, target result is: %s" % (result, sample_label)
+        "Predicted result is: %s, target result is: %s" % (result, sample_label)  # noqa: UP031
     )
     assert result.shape == (1,)
     # input_shape=(None, input_dim): the same model reads sequences of any length.

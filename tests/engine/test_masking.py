@@ -209,7 +209,7 @@ def test_that_training_through_a_mask_lowers_the_loss(rng):
 
 
 def test_that_eager_calls_carry_the_mask_to_the_next_layer(rng):
-    ids, lengths = _padded_ids(rng)
+    ids, _ = _padded_ids(rng)
     embedding = layers.Embedding(20, 6, mask_zero=True)
     lstm = layers.LSTM(3)
     embedded = embedding(ids)
