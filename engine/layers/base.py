@@ -16,9 +16,8 @@ reaching a layer that neither uses nor passes it is dropped, and `graph.validate
 """
 
 import inspect
-
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
