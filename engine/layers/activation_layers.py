@@ -61,6 +61,8 @@ class ReLU(_ActivationLayer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     DESCRIPTION = "Rectified linear unit with an optional cap, leak and threshold."
     PARAMS = (
         Param("max_value", FLOAT, None, minimum=0.0, optional=True,
@@ -120,6 +122,8 @@ class LeakyReLU(_ActivationLayer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     DESCRIPTION = "ReLU that lets a small slope through for negative inputs."
     PARAMS = (Param("negative_slope", FLOAT, 0.3, minimum=0.0,
                     help="Slope for negative inputs."),)
@@ -160,6 +164,8 @@ class ELU(_ActivationLayer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     DESCRIPTION = "Exponential linear unit: smooth, saturating to -alpha for negative inputs."
     PARAMS = (Param("alpha", FLOAT, 1.0, help="Scale of the negative part."),)
 
@@ -195,6 +201,8 @@ class Softmax(_ActivationLayer):
     Output shape:
         Same as the input.
     """
+
+    supports_masking = True  # a mask passes through unchanged, as in Keras
 
     DESCRIPTION = "Turns scores into probabilities that sum to 1 along an axis."
     PARAMS = (Param("axis", INT, -1, help="Axis the probabilities sum to 1 along (-1 = last)."),)
@@ -239,6 +247,8 @@ class Identity(_ActivationLayer):
     Output shape:
         Same as the input.
     """
+
+    supports_masking = True  # a mask passes through unchanged, as in Keras
 
     DESCRIPTION = "Passes its input through unchanged (a placeholder)."
 

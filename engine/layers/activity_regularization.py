@@ -39,6 +39,8 @@ class ActivityRegularization(Layer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     CATEGORY = "Regularization"
     DESCRIPTION = "Passes the input through and adds an L1/L2 penalty on it to the loss."
     PARAMS = (

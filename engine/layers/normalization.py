@@ -151,6 +151,8 @@ class BatchNormalization(_Normalization):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     DESCRIPTION = "Normalizes each feature over the batch; keeps moving statistics."
     TRAINING_DEPENDENT = True
     PARAMS = (
@@ -249,6 +251,8 @@ class LayerNormalization(_Normalization):
     Output shape:
         Same as the input.
     """
+
+    supports_masking = True  # a mask passes through unchanged, as in Keras
 
     DESCRIPTION = "Normalizes each sample over its features (no batch statistics)."
     PARAMS = (

@@ -48,6 +48,8 @@ class Normalization(Layer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     CATEGORY = "Preprocessing"
     DESCRIPTION = "Shifts and scales features to mean 0, variance 1 (statistics from adapt)."
     PARAMS = (

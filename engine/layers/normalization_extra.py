@@ -47,6 +47,8 @@ class UnitNormalization(Layer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     CATEGORY = "Normalization"
     DESCRIPTION = "Scales each sample's vectors to length (L2 norm) 1."
     PARAMS = (Param("axis", INT, -1, help="Axis whose vectors get norm 1 (-1 = last axis)."),)
@@ -109,6 +111,8 @@ class GroupNormalization(_Normalization):
     Output shape:
         Same as the input.
     """
+
+    supports_masking = True  # a mask passes through unchanged, as in Keras
 
     DESCRIPTION = "Normalizes each sample over groups of channels (no batch statistics)."
     PARAMS = (

@@ -31,6 +31,8 @@ class PReLU(_ActivationLayer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     DESCRIPTION = "Leaky ReLU whose negative slope (alpha) is learned."
     PARAMS = (
         initializer_param("alpha_initializer", "zeros", help="How the slopes (alpha) start."),

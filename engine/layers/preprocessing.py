@@ -27,6 +27,8 @@ class Rescaling(Layer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     CATEGORY = "Core"
     DESCRIPTION = "Multiplies and shifts the inputs, e.g. pixels 0..255 to 0..1."
     PARAMS = (

@@ -63,6 +63,8 @@ class Dropout(_RandomLayer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     DESCRIPTION = "Randomly drops a fraction of the inputs while training (less overfitting)."
     PARAMS = (
         Param("rate", FLOAT, 0.5, minimum=0.0, maximum=1.0, exclusive_maximum=True,
@@ -103,6 +105,8 @@ class GaussianNoise(_RandomLayer):
     Output shape:
         Same as the input.
     """
+
+    supports_masking = True  # a mask passes through unchanged, as in Keras
 
     DESCRIPTION = "Adds random Gaussian noise to the inputs while training (augmentation)."
     PARAMS = (

@@ -91,6 +91,8 @@ class SpatialDropout1D(_SpatialDropout):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     DESCRIPTION = "Drops whole channels of a sequence while training."
     HINT = "It expects (steps, channels) per sample; add a Reshape layer before it."
     PARAMS = (_rate_param("Fraction of the channels to drop while training, in [0, 1)."),
@@ -119,6 +121,8 @@ class SpatialDropout2D(_SpatialDropout):
     Output shape:
         Same as the input.
     """
+
+    supports_masking = True  # a mask passes through unchanged, as in Keras
 
     RANK = 3
     DESCRIPTION = "Drops whole channels of an image while training."
@@ -162,6 +166,8 @@ class GaussianDropout(_NoiseLayer):
         Same as the input.
     """
 
+    supports_masking = True  # a mask passes through unchanged, as in Keras
+
     DESCRIPTION = "Multiplies the inputs by Gaussian noise around 1 while training."
     PARAMS = (_rate_param("Drop probability; the noise has stddev sqrt(rate / (1 - rate))."),
               _seed_param())
@@ -201,6 +207,8 @@ class AlphaDropout(_NoiseLayer):
     Output shape:
         Same as the input.
     """
+
+    supports_masking = True  # a mask passes through unchanged, as in Keras
 
     DESCRIPTION = "Dropout for SELU networks: keeps mean and variance of the inputs."
     PARAMS = (

@@ -17,8 +17,8 @@ Left out, with the reason:
   layers have one output and one input tensor), cross-batch statefulness (`stateful=True`,
   `reset_states`, `layer.states`), `keras.layers.RNN(LSTMCell(...))` and the nested custom
   cell (no RNN wrapper or cell layers), and `matplotlib`/`tf.device`.
-- RNN guide, Bidirectional: another change is adding `Bidirectional`; its section stays
-  skipped here until that lands (see the skipped test).
+- RNN guide, Bidirectional: its section is
+  run as written (Bidirectional is in the engine now).
 """
 
 import numpy as np
@@ -160,7 +160,6 @@ def test_outputs_and_states():
     assert "(None, None, 256)" in text
 
 
-@pytest.mark.skip(reason="Bidirectional is being added by another change; enable it then")
 def test_bidirectional_rnns():
     model = keras.Sequential()
 

@@ -224,3 +224,18 @@ def test_that_masking_round_trips_its_config():
     assert config == {"name": "pad", "trainable": True, "mask_value": -1.0}
     assert layers.Masking.from_config(config).get_config() == config
     assert layers.Embedding(5, 2, mask_zero=True).get_config()["mask_zero"] is True
+
+
+def test_that_dropout_and_normalization_pass_a_mask_on_to_the_rnn(rng):
+    """Embedding -> Dropout -> LayerNormalization -> LSTM: Keras keeps the mask through both,
+    so trailing padding changes nothing."""
+
+    inputs = Input((None,))
+    x = layers.Embedding(20, 4, mask_zero=True)(inputs)
+    x = layers.Dropout(0.2)(x)
+    x = layers.LayerNormalization()(x)
+    model = Model(inputs, layers.LSTM(3)(x))
+    assert model.graph.validate() == []
+    padded = model.predict(np.array([[3, 5, 0, 0, 0, 0]]), verbose=0)
+    np.testing.assert_allclose(padded, model.predict(np.array([[3, 5]]), verbose=0),
+                               rtol=1e-5)
