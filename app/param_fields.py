@@ -109,6 +109,8 @@ class TextField(Field):
 
 def _number(text, integer):
     text = text.strip()
+    if text == NONE_TEXT:  # a variable dimension in a shape: "None, 8"
+        return None
     try:
         return int(text) if integer else float(text)
     except ValueError:

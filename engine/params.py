@@ -47,6 +47,7 @@ class Param:
     exclusive_maximum: bool = False
     exclusive_minimum: bool = False
     allow_negative_one: bool = field(default=False)  # Reshape's inferred axis
+    allow_none_entries: bool = field(default=False)  # an Input shape's variable dimensions
 
 
 def _where(owner: str) -> str:
@@ -173,9 +174,11 @@ def _check_ints(param, value, owner):
     inner = Param(param.name, INT, None, param.minimum, param.maximum,
                   allow_negative_one=param.allow_negative_one)
     try:
-        return tuple(_check_int(inner, v, owner) for v in items)
+        return tuple(None if v is None and param.allow_none_entries else
+                     _check_int(inner, v, owner) for v in items)
     except SpecError:
-        _fail(param, value, owner, f"integers {_range_text(param)}".rstrip())
+        _fail(param, value, owner, f"integers {_range_text(param)}".rstrip()
+              + (" or None" if param.allow_none_entries else ""))
 
 
 def _check_floats(param, value, owner):

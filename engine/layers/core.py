@@ -51,7 +51,8 @@ class InputLayer(Layer):
     DESCRIPTION = "Model input: the shape of one sample, without the batch axis."
     MIN_INPUTS = 0
     MAX_INPUTS = 0
-    PARAMS = (Param("shape", INTS, (784,), minimum=1, help="Shape of one sample, e.g. 28, 28, 1."),)
+    PARAMS = (Param("shape", INTS, (784,), minimum=1, allow_none_entries=True,
+                    help="Shape of one sample, e.g. 28, 28, 1; None for a variable length."),)
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
                  batch_shape=None, input_tensor=None, optional=False, name=None, trainable=True,

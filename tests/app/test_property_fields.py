@@ -112,3 +112,12 @@ def test_that_a_model_built_with_initializer_and_regularizer_instances_opens(qtb
                                                           "config": {"l2": 0.0001}}
     initializer.choose("he_normal")  # a name chosen in the form replaces the configured one
     assert document.node("hidden").config["kernel_initializer"] == "he_normal"
+
+
+def test_that_an_input_shape_takes_none_for_a_variable_dimension(qtbot, document, scene):
+    name, editor = editor_for(qtbot, document, scene, "Input")
+    editor.field("shape").setText("None, 8")
+    assert document.node(name).config["shape"] == [None, 8]
+    assert editor.form.error_text("shape") == ""
+    editor.show_node(name)
+    assert editor.field("shape").edit.text() == "None, 8"
