@@ -128,7 +128,8 @@ def evaluate_data(model, data, batch_size, callbacks=None, sample_weight_data=No
         model._metrics.update(ys, outputs, model._compiled_loss.losses)
         if callbacks is not None:
             wanted = callbacks.wants_batch_logs(step, "test")
-            callbacks.on_test_batch_end(step, losses.results() if wanted else {})
+            callbacks.on_test_batch_end(
+                step, {**losses.results(), **model._metrics.results()} if wanted else {})
     logs = {**losses.results(), **model._metrics.results()}
     if callbacks is not None:
         callbacks.on_test_end(logs)

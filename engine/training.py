@@ -278,14 +278,26 @@ class TrainingMixin:
         """Outputs for `x` in inference mode, batched, as NumPy (a list for several outputs).
 
         Memory stays bounded: each batch goes to the device, runs, and its output is copied
-        into one preallocated NumPy array.
+        into one preallocated NumPy array. Callbacks get Keras's `on_predict_*` hooks; each
+        batch end's logs are `{"outputs": that batch's outputs}`.
         """
+        from .callbacks import CallbackList  # noqa: PLC0415
+
         batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
         self._build_for_data(x)
         arrays = self._host_inputs(x)
         count = sample_count(arrays)
+        cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose,
+                           epochs=1, steps=-(-count // batch_size))
+        cbs.on_predict_begin()
+        results = self._predict_batches(arrays, count, batch_size, cbs)
+        cbs.on_predict_end()
+        return results[0] if len(results) == 1 else results
+
+    def _predict_batches(self, arrays, count, batch_size, cbs) -> list:
         results = None  # made from the first batch: a None (variable) axis takes its size
-        for part in batch_slices(count, batch_size):
+        for step, part in enumerate(batch_slices(count, batch_size)):
+            cbs.on_predict_batch_begin(step)
             batch = [a[part] for a in arrays]
             outputs = self.forward(self.standardize_inputs(batch if len(batch) > 1 else batch[0]),
                                    training=False, inference_only=True)
@@ -293,9 +305,12 @@ class TrainingMixin:
                 results = [np.empty((count, *o.shape[1:]), dtype=np.float32) for o in outputs]
             for target, out in zip(results, outputs):
                 target[part] = backend.to_numpy(out)
+            batch_outputs = [r[part] for r in results]
+            cbs.on_predict_batch_end(step, {"outputs": batch_outputs[0] if len(batch_outputs) == 1
+                                            else batch_outputs})
         if results is None:  # no samples
             results = [np.empty((0, *(d or 0 for d in s)), np.float32) for s in self.output_shapes]
-        return results[0] if len(results) == 1 else results
+        return results
 
     @fpu.flushed
     def predict_on_batch(self, x):

@@ -238,23 +238,27 @@ def _flatten(items) -> list:
     return flat
 
 
+# As in Keras (`pythonify_logs`), a hook called without logs passes `{}` on, so a callback
+# may always read `logs.keys()`.
 def _indexed_dispatcher(hook: str):
     def dispatch(self, index, logs=None):
+        logs = {} if logs is None else logs
         for callback in self.callbacks:
             getattr(callback, hook)(index, logs)
 
     dispatch.__name__ = hook
-    dispatch.__doc__ = f"Calls `{hook}(index, logs)` on every callback, in order."
+    dispatch.__doc__ = f"Calls `{hook}(index, logs or {{}})` on every callback, in order."
     return dispatch
 
 
 def _plain_dispatcher(hook: str):
     def dispatch(self, logs=None):
+        logs = {} if logs is None else logs
         for callback in self.callbacks:
             getattr(callback, hook)(logs)
 
     dispatch.__name__ = hook
-    dispatch.__doc__ = f"Calls `{hook}(logs)` on every callback, in order."
+    dispatch.__doc__ = f"Calls `{hook}(logs or {{}})` on every callback, in order."
     return dispatch
 
 

@@ -122,6 +122,8 @@ class Optimizer:
             return schedules.get(value)
         if isinstance(value, schedules.LearningRateSchedule):
             return value
+        if getattr(value, "ndim", None) == 0 and getattr(value, "dtype", None) != bool:
+            value = float(value)  # a 0-d array (NumPy or CuPy), as Keras's variable assigns
         return validate_param(self._param("learning_rate"), value, owner=self._owner)
 
     def _param(self, name: str) -> Param:
@@ -147,12 +149,22 @@ class Optimizer:
         return isinstance(self._learning_rate, schedules.LearningRateSchedule)
 
     @property
-    def learning_rate(self):
-        """The configured learning rate: a float or a `LearningRateSchedule`."""
-        return self._learning_rate
+    def learning_rate(self) -> float:
+        """The learning rate of the next step, as a float.
+
+        As Keras's `optimizer.learning_rate`: the current value, with a schedule evaluated
+        at `iterations` (Keras returns its `learning_rate` variable; here its value). The
+        schedule itself stays in `get_config()["learning_rate"]`.
+        """
+        return self.current_learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
+        """A float (or NumPy scalar) sets the rate; a schedule (or its config) replaces it.
+
+        Raises:
+            TypeError: a float for an optimizer built with a schedule, as in Keras.
+        """
         if isinstance(value, (dict, schedules.LearningRateSchedule)):
             self._learning_rate = self._parse_learning_rate(value)
             return
