@@ -9,6 +9,7 @@ EXAMPLES = (
     ("mlp_digits", "MLP on digits"),
     ("cnn_digits", "CNN on digits"),
     ("residual_mlp", "Residual MLP on digits"),
+    ("attention_digits", "Attention on digit rows"),
     ("regression", "Regression (diabetes)"),
     ("moons", "Moons classifier"),
 )

@@ -5,15 +5,15 @@ exactly what `model.to_spec()` gives; positions come from the app's auto-layout.
 """
 
 import json
-from pathlib import Path
 import sys
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.auto_layout import auto_layout  # noqa: E402
-from engine import Input, Model, layers  # noqa: E402
-from engine.graph import ModelGraph  # noqa: E402
+from app.auto_layout import auto_layout
+from engine import Input, Model, layers
+from engine.graph import ModelGraph
 
 ADAM = {"class_name": "Adam", "config": {"learning_rate": 0.001}}
 SCALE_DIGITS = {"op": "scale", "factor": 0.0625}  # pixel counts 0..16 -> 0..1
@@ -50,6 +50,23 @@ def residual_mlp():
     return Model(x, y, name="residual_mlp"), {"dataset": "digits", "preprocessing": [SCALE_DIGITS]}
 
 
+def attention_digits():
+    """Each digit as a sequence of 8 rows of 8 pixels; the rows attend to each other.
+
+    Self-attention and average pooling ignore the order of the rows, so the head flattens
+    the sequence instead: the classifier then knows which row each feature came from.
+    """
+    x = Input((8, 8), name="input")
+    h = layers.Dense(32, name="row_projection")(x)
+    a = layers.MultiHeadAttention(num_heads=2, key_dim=16, name="self_attention")(h, h)
+    s = layers.Add(name="residual")([a, h])  # attention first: its edge comes from the left
+    s = layers.LayerNormalization(name="layer_norm")(s)
+    s = layers.Flatten(name="flatten")(s)
+    y = layers.Dense(10, activation="softmax", name="probs")(s)
+    data = {"dataset": "digits", "preprocessing": [SCALE_DIGITS]}
+    return Model(x, y, name="attention_digits"), data
+
+
 def regression():
     x = Input((10,), name="input")
     h = layers.Dense(32, activation="relu", name="dense")(x)
@@ -70,6 +87,7 @@ EXAMPLES = {
     "mlp_digits": (mlp_digits, "sparse_categorical_crossentropy", ["accuracy"]),
     "cnn_digits": (cnn_digits, "sparse_categorical_crossentropy", ["accuracy"]),
     "residual_mlp": (residual_mlp, "sparse_categorical_crossentropy", ["accuracy"]),
+    "attention_digits": (attention_digits, "sparse_categorical_crossentropy", ["accuracy"]),
     "regression": (regression, "mean_squared_error", ["mean_absolute_error"]),
     "moons": (moons, "binary_crossentropy", ["accuracy"]),
 }
