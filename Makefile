@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-install venv clean bench fuzz
+.PHONY: run test test-install venv clean bench fuzz gpu-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ fuzz: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+# On a machine with an NVIDIA GPU (after `pip install -e ".[gpu,test]"`): the gpu-marked tests,
+# then bench/run.py's cases on CuPy next to PyTorch CUDA (when installed), in one table.
+# Without CuPy or a CUDA device it says so and succeeds. Extra bench options: GPU_BENCH="--quick".
+gpu-check: $(VENV)/.installed-test
+	$(BIN)/python bench/gpu_check.py $(GPU_BENCH)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,7 +1,5 @@
 """The same models built in LayerCraft's engine and in PyTorch, for side-by-side timing."""
 
-import numpy as np
-
 
 def engine_mlp(hidden=(128,), inputs=784, classes=10):
     from engine import Input, Sequential, layers
@@ -21,7 +19,7 @@ def engine_convnet():
 
 
 def torch_mlp(hidden=(128,), inputs=784, classes=10):
-    import torch.nn as nn
+    from torch import nn
 
     parts, width = [], inputs
     for h in hidden:
@@ -31,15 +29,8 @@ def torch_mlp(hidden=(128,), inputs=784, classes=10):
 
 
 def torch_convnet():
-    import torch.nn as nn
+    from torch import nn
 
     return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5),
                          nn.Linear(1600, 10))
-
-
-def mnist_like(count, shape=(784,), seed=0):
-    """Random data shaped like MNIST: values in [0, 1], labels 0..9."""
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 256, size=(count, *shape)).astype(np.float32) / 255.0
-    return x, rng.integers(0, 10, size=count)
