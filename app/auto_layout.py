@@ -21,7 +21,7 @@ def layers_of(graph: ModelGraph) -> dict[str, int]:
         if name in active:  # a cycle: the engine reports it; place it anyway
             return 0
         active.add(name)
-        parents = [p for p in graph.nodes[name].inputs if p in graph.nodes]
+        parents = graph.parent_nodes(name)
         rows[name] = 1 + max((row(p, active) for p in parents), default=-1)
         active.discard(name)
         return rows[name]
@@ -35,10 +35,8 @@ def _parents_with_dummies(graph: ModelGraph, rows: dict[str, int]) -> dict[str, 
     """Parents of every node, long edges broken by virtual nodes (`~src~dst~row`) so that
     blocks in the rows they cross make room for them."""
     parents: dict[str, list[str]] = {name: [] for name in graph.nodes}
-    for name, node in graph.nodes.items():
-        for parent in node.inputs:
-            if parent not in graph.nodes:
-                continue
+    for name in graph.nodes:
+        for parent in graph.parent_nodes(name):
             previous = parent
             for r in range(rows[parent] + 1, rows[name]):
                 dummy = f"~{parent}~{name}~{r}"

@@ -151,13 +151,17 @@ class GraphDocument(QObject):
         self._changed()
 
     def rename(self, old: str, new: str) -> None:
-        self.graph.nodes = {(new if k == old else k): v for k, v in self.graph.nodes.items()}
-        self.graph.nodes[new].name = new
-        for node in self.graph.nodes.values():
-            node.inputs = [new if p == old else p for p in node.inputs]
+        graph = self.graph
+        refs = {p: graph_ops.renamed_ref(graph, p, old, new)  # "old:1" -> "new:1" too
+                for node in graph.nodes.values() for p in [*node.inputs]}
+        refs.update({o: graph_ops.renamed_ref(graph, o, old, new) for o in graph.outputs})
+        graph.nodes = {(new if k == old else k): v for k, v in graph.nodes.items()}
+        graph.nodes[new].name = new
+        for node in graph.nodes.values():
+            node.inputs = [refs[p] for p in node.inputs]
             if node.shares == old:
                 node.shares = new
-        self.graph.outputs = [new if o == old else o for o in self.graph.outputs]
+        graph.outputs = [refs[o] for o in graph.outputs]
         if old in self._pinned_outputs:
             self._pinned_outputs = (self._pinned_outputs - {old}) | {new}
         self.layout = {(new if k == old else k): v for k, v in self.layout.items()}

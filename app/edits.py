@@ -58,7 +58,8 @@ def insert_into_edge(document, class_name: str, source: str, target: str) -> Mac
 def append_after(document, class_name: str, parent: str) -> Macro:
     """New block below `parent`: inserted before its only consumer, else a new branch end."""
     consumers = document.graph.consumers(parent)
-    if len(consumers) == 1:
+    edges = document.graph.consumer_edges(parent)
+    if len(edges) == 1 and edges[0][0] == parent:
         return insert_into_edge(document, class_name, parent, consumers[0])
     node = new_node(document, class_name)
     x, y = document.position(parent)
@@ -93,7 +94,7 @@ def remove_selection(document, nodes=(), edges=()) -> Macro | None:
                     if t in document.graph.nodes and s in document.node(t).inputs]
     for name in nodes:
         doomed_edges += [(p, name) for p in document.node(name).inputs]
-        doomed_edges += [(name, c) for c in document.graph.consumers(name)]
+        doomed_edges += document.graph.consumer_edges(name)  # "name" and "name:k" edges
     doomed_edges = list(dict.fromkeys(doomed_edges))
     if not nodes and not doomed_edges:
         return None
@@ -110,8 +111,9 @@ def reorder_into_edge(document, name: str, source: str, target: str):
     """Moves the chain block `name` into the edge source -> target (its old neighbours join)."""
     node = document.node(name)
     consumers = document.graph.consumers(name)
-    if len(node.inputs) > 1 or len(consumers) > 1 or name in (source, target):
-        return None
+    if len(node.inputs) > 1 or len(consumers) > 1 or name in (source, target) or any(
+            ref != name for ref, _ in document.graph.consumer_edges(name)):
+        return None  # a block whose later outputs are used is no chain link
     macro = Macro(document, f"Move {name} in the stack")
     parent = node.inputs[0] if node.inputs else None
     child = consumers[0] if consumers else None

@@ -8,6 +8,7 @@ import re
 
 from engine import registry
 from engine.graph import ModelGraph, Node
+from engine.graph_refs import node_of, split_ref
 from engine.naming import snake_case
 
 #: Parameters worth showing on a block, in order, per parameter name.
@@ -75,7 +76,7 @@ def would_create_cycle(graph: ModelGraph, source: str, target: str) -> bool:
         if name in seen or name not in graph.nodes:
             continue
         seen.add(name)
-        stack.extend(graph.nodes[name].inputs)
+        stack.extend(graph.parent_nodes(name))
     return False
 
 
@@ -102,9 +103,23 @@ def accepts_many(graph: ModelGraph, name: str) -> bool:
 
 def sinks(graph: ModelGraph) -> list[str]:
     """Non-Input nodes that feed nothing, in graph order: the natural model outputs."""
-    fed = {p for node in graph.nodes.values() for p in node.inputs}
+    fed = {node_of(p, graph.nodes) for node in graph.nodes.values() for p in node.inputs}
     return [n for n, node in graph.nodes.items()
             if n not in fed and node.class_name != "Input"]
+
+
+def edge_label(graph: ModelGraph, ref: str) -> str:
+    """What an edge shows beside its source: '' for output 0, else `out 1`, `out 2`..."""
+    index = split_ref(ref, graph.nodes)[1]
+    return f"out {index}" if index else ""
+
+
+def renamed_ref(graph: ModelGraph, ref: str, old: str, new: str) -> str:
+    """`ref` after node `old` became `new` ("old:1" -> "new:1")."""
+    node, index = split_ref(ref, graph.nodes)
+    if node != old:
+        return ref
+    return new if index == 0 else f"{new}:{index}"
 
 
 def chain_below(graph: ModelGraph, name: str) -> list[str]:

@@ -45,9 +45,10 @@ def _declared_slots(name):
 
 
 def activation_elements(analysis) -> int:
-    """Output elements of every block for one sample."""
+    """Output elements of every block (every output of it) for one sample; outputs with a
+    variable (None) dimension are left out, their size is known only from data."""
     return sum(math.prod(shape) for shape in analysis.shapes.values()
-               if isinstance(shape, tuple))
+               if isinstance(shape, tuple) and None not in shape)
 
 
 def stats(analysis, compile_spec: dict, batch_size: int = 32) -> dict:

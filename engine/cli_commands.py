@@ -12,7 +12,7 @@ from .errors import LayerCraftError
 
 def default_loss(model) -> str:
     """The usual loss for the model's output layer (softmax N, sigmoid 1, else mse)."""
-    layer = model._nodes[model.output_names[0]]
+    layer = model._nodes.get(model.output_names[0])  # None: an output after the first
     activation = getattr(layer, "activation", None)
     units = model.output_shapes[0][-1]
     if activation == "softmax" and units > 1:

@@ -56,7 +56,7 @@ class CompiledLoss:
         fused_activation = getattr(loss, "FUSED_ACTIVATION", None)
         if not fused_activation or getattr(loss, "from_logits", False):
             return False
-        layer = model._nodes[name]
+        layer = model._nodes.get(name)  # None for a later output ("lstm:1")
         return getattr(layer, "activation", None) == fused_activation and hasattr(
             layer, "backward_from_preactivation")
 

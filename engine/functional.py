@@ -5,6 +5,7 @@ import json
 
 from .errors import SpecError
 from .graph import ModelGraph, Node
+from .graph_refs import output_ref
 from .symbolic import SymbolicTensor
 
 
@@ -103,8 +104,11 @@ def trace_functional(inputs, outputs, name):
                             f"layer calls. Received: {type(t).__name__}")
     names, nodes, layers, calls = {}, {}, {}, {}
 
+    def ref(tensor):  # which output of which node: "lstm", "lstm:1"
+        return output_ref(names[_call_key(tensor)], tensor.index)
+
     def visit(tensor):
-        if id(tensor) in names:
+        if _call_key(tensor) in names:
             return
         for parent in tensor.inputs:
             visit(parent)
@@ -115,21 +119,26 @@ def trace_functional(inputs, outputs, name):
         if node_name in nodes:
             raise SpecError(f"The name '{layer.name}' is used 2 times in model '{name}'. All "
                             "layer names should be unique: pass a different `name=` to one.")
-        names[id(tensor)] = node_name
+        names[_call_key(tensor)] = node_name
         nodes[node_name] = Node(node_name, layer.class_name(),
                                 {k: v for k, v in layer.get_config().items() if k != "name"},
-                                [names[id(p)] for p in tensor.inputs],
+                                [ref(p) for p in tensor.inputs],
                                 None if count == 0 else layer.name)
         layers[node_name] = layer
 
     for t in outs:
         visit(t)
     for t in ins:
-        if id(t) not in names:
+        if _call_key(t) not in names:
             raise SpecError(f"Input '{t.node_name}' is not used to compute any output of model "
                             f"'{name}'. Remove it from `inputs` or use it.")
-    input_order = [names[id(t)] for t in ins]
+    input_order = [names[_call_key(t)] for t in ins]
     ordered = [nodes[n] for n in input_order] + [n for k, n in nodes.items()
                                                  if k not in input_order]
-    graph = ModelGraph(ordered, [names[id(t)] for t in outs], name=name)
+    graph = ModelGraph(ordered, [ref(t) for t in outs], name=name)
     return graph, layers, (ins, outs)
+
+
+def _call_key(tensor):
+    """One key per layer call, shared by all its output tensors (LSTM output and states)."""
+    return id(tensor.origin) if tensor.origin is not None else id(tensor)

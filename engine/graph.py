@@ -5,11 +5,12 @@ graph never raises on the first problem: `validate()` returns every problem, eac
 its node, so the canvas can badge them all at once.
 """
 
-from dataclasses import dataclass, field
 import math
+from dataclasses import dataclass, field
 
 from . import registry
 from .errors import LayerCraftError, ShapeError, SpecError
+from .graph_refs import node_of, output_refs, split_ref
 from .layers.base import format_shape
 
 SPEC_FORMAT = "layercraft.model"
@@ -87,7 +88,19 @@ class ModelGraph:
         return [n.name for n in self.nodes.values() if n.class_name == "Input"]
 
     def consumers(self, name: str) -> list[str]:
-        return [n.name for n in self.nodes.values() if name in n.inputs]
+        """Nodes reading any output of `name`."""
+        return [n.name for n in self.nodes.values()
+                if any(node_of(p, self.nodes) == name for p in n.inputs)]
+
+    def consumer_edges(self, name: str) -> list[tuple[str, str]]:
+        """(input reference, consumer) for every edge leaving `name`, any output."""
+        return [(p, n.name) for n in self.nodes.values() for p in n.inputs
+                if node_of(p, self.nodes) == name]
+
+    def parent_nodes(self, name: str) -> list[str]:
+        """The existing nodes `name` reads from (each input reference's node)."""
+        return [node_of(p, self.nodes) for p in self.nodes[name].inputs
+                if node_of(p, self.nodes) in self.nodes]
 
     def topological_order(self) -> list[str]:
         """Node names with every node after its inputs; raises SpecError naming a cycle.
@@ -121,7 +134,7 @@ class ModelGraph:
         return order
 
     def _parents(self, name):
-        return [p for p in self.nodes[name].inputs if p in self.nodes]
+        return self.parent_nodes(name)
 
     def layer_class(self, node: Node):
         return registry.get_class("layer", node.class_name)
@@ -152,13 +165,18 @@ class GraphAnalysis:
 
     def __init__(self, graph: ModelGraph):
         self.graph = graph
-        self.shapes: dict[str, object] = {}
+        self.shapes: dict[str, object] = {}  # by input reference: "lstm", "lstm:1"...
+        self.output_counts: dict[str, int] = {}  # nodes with several outputs only
         self.masked: dict[str, bool] = {}  # whether a node's output carries a mask
         self.params: dict[str, tuple[int, int]] = {}
         self.layers: dict = {}
         self.problems: list[Problem] = []
         self.order: list[str] = []
         self._run()
+
+    def output_shapes(self, name: str) -> list:
+        """Every output shape of node `name` (one entry for single-output layers)."""
+        return [self.shapes.get(r) for r in output_refs(name, self.output_counts.get(name, 1))]
 
     def problems_of(self, name: str) -> list[Problem]:
         return [p for p in self.problems if p.node == name]
@@ -194,7 +212,7 @@ class GraphAnalysis:
         graph = self.graph
         for node in graph.nodes.values():
             for parent in node.inputs:
-                if parent not in graph.nodes:
+                if node_of(parent, graph.nodes) not in graph.nodes:
                     self._add(node.name, f"Layer '{node.name}' takes its input from "
                                          f"'{parent}', which does not exist. Reconnect it.")
             if node.shares and node.shares not in graph.nodes:
@@ -227,10 +245,11 @@ class GraphAnalysis:
         if not self._input_count_ok(node, layer):
             return
         parents = node.inputs
-        if any(self.shapes.get(p) is None for p in parents):
+        if not self._outputs_exist(node) or any(self.shapes.get(p) is None for p in parents):
             return  # an upstream problem is already reported
         in_shapes = [self.shapes[p] for p in parents]
-        in_shape = None if not in_shapes else (in_shapes[0] if layer.MAX_INPUTS == 1 else in_shapes)
+        in_shape = None if not in_shapes else (
+            in_shapes if layer.takes_list(len(in_shapes)) else in_shapes[0])
         try:
             shape = layer.compute_output_shape(in_shape)
             params = (0, 0) if in_shape is None else layer.count_params_for(in_shape)
@@ -242,12 +261,16 @@ class GraphAnalysis:
                 raise
             self._add(node.name, _variable_dimension_message(node, in_shape))
             return
-        if any(d is not None and d <= 0 for d in shape):
+        shapes = shape if isinstance(shape, list) else [shape]
+        if any(d is not None and d <= 0 for s in shapes for d in s):
             self._add(node.name, f"Layer '{node.name}' would output shape "
                                  f"{format_shape(shape)}, which is empty. Make the input larger "
                                  "or the kernel/pool smaller.")
             return
-        self.shapes[node.name] = tuple(shape)
+        for ref, one in zip(output_refs(node.name, len(shapes)), shapes):
+            self.shapes[ref] = tuple(one)
+        if len(shapes) > 1:
+            self.output_counts[node.name] = len(shapes)
         self.params[node.name] = (0, 0) if node.shares else params
         if sum(params) > MAX_PARAMS:
             self._add(node.name, f"Layer '{node.name}' would have {sum(params):,} weights "
@@ -255,6 +278,20 @@ class GraphAnalysis:
                                  f"{MAX_PARAMS:,}. Use fewer units, filters or inputs.")
         self._warn_dense_on_images(node, in_shape)
         self._infer_mask(node, layer)
+
+    def _outputs_exist(self, node) -> bool:
+        """Whether every `inputs` entry reads an output its node has (`lstm:3` of an LSTM
+        with two states does not); reports the ones that do not."""
+        ok = True
+        for ref in node.inputs:
+            parent, index = split_ref(ref, self.graph.nodes)
+            count = self.output_counts.get(parent, 1)
+            if parent in self.shapes and index >= count:
+                ok = False
+                self._add(node.name, f"Layer '{node.name}' reads output {index} of "
+                                     f"'{parent}', which has {count} output(s) (0 to "
+                                     f"{count - 1}). Connect an existing output of '{parent}'.")
+        return ok
 
     def _infer_mask(self, node, layer):
         """Follows masks (Embedding mask_zero, Masking) as Keras does; warns where one ends
@@ -297,12 +334,13 @@ class GraphAnalysis:
     def _check_reachability(self):
         graph = self.graph
         needed = set()
-        stack = [o for o in graph.outputs if o in graph.nodes]
+        stack = [node_of(o, graph.nodes) for o in graph.outputs
+                 if node_of(o, graph.nodes) in graph.nodes]
         while stack:
             name = stack.pop()
             if name not in needed:
                 needed.add(name)
-                stack.extend(p for p in graph.nodes[name].inputs if p in graph.nodes)
+                stack.extend(graph.parent_nodes(name))
         if not graph.outputs:
             return
         for name in graph.nodes:
@@ -314,9 +352,14 @@ class GraphAnalysis:
         graph = self.graph
         if not graph.outputs:
             self._add(None, "The model has no output. Mark the last layer as an output.")
-        for name in graph.outputs:
+        for ref in graph.outputs:
+            name, index = split_ref(ref, graph.nodes)
             if name not in graph.nodes:
-                self._add(None, f"Output '{name}' is not a layer of the model.")
+                self._add(None, f"Output '{ref}' is not a layer of the model.")
+            elif name in self.shapes and index >= self.output_counts.get(name, 1):
+                self._add(name, f"Output '{ref}' reads output {index} of '{name}', which has "
+                                f"{self.output_counts.get(name, 1)} output(s). Pick an "
+                                "existing output.")
 
     def total_params(self) -> tuple[int, int]:
         trainable = sum(t for t, _ in self.params.values())

@@ -12,6 +12,7 @@ from .data_adapter import spread
 from .errors import ShapeError, SpecError
 from .functional import SurfaceMixin, trace_functional
 from .graph import ModelGraph
+from .graph_refs import node_of, output_refs
 from .layers.base import dims_match, format_shape
 from .naming import unique_name
 from .symbolic import trace_graph_calls
@@ -65,7 +66,8 @@ class Model(TrainingMixin, SurfaceMixin):
             lines = "\n".join(f"  - {p.message}" for p in errors)
             raise SpecError(f"Model '{graph.name}' cannot be built:\n{lines}")
         self._graph = graph
-        self._shapes = analysis.shapes
+        self._shapes = analysis.shapes  # by input reference ("lstm", "lstm:1")
+        self._output_counts = analysis.output_counts
         self._masked = {name for name, has in analysis.masked.items() if has}
         self._nodes = {}  # node name -> layer instance that runs it
         self._owners = {}  # node name -> layer that owns the weights
@@ -83,12 +85,12 @@ class Model(TrainingMixin, SurfaceMixin):
 
     def _make_plan(self, order):
         needed = set()
-        stack = list(self._graph.outputs)
+        stack = [node_of(o, self._graph.nodes) for o in self._graph.outputs]
         while stack:
             name = stack.pop()
             if name not in needed:
                 needed.add(name)
-                stack.extend(self._graph.nodes[name].inputs)
+                stack.extend(self._graph.parent_nodes(name))
         return [(name, self._nodes[name], list(self._graph.nodes[name].inputs))
                 for name in order if name in needed]
 
@@ -108,7 +110,7 @@ class Model(TrainingMixin, SurfaceMixin):
 
     def _input_shape_of(self, layer, parents):
         shapes = [self._shapes[p] for p in parents]
-        return shapes[0] if layer.MAX_INPUTS == 1 else shapes
+        return shapes if layer.takes_list(len(shapes)) else shapes[0]
 
     # ----- flat parameter buffers ----------------------------------------------------------
     def _pack_parameters(self):
@@ -205,7 +207,16 @@ class Model(TrainingMixin, SurfaceMixin):
         return [self._shapes[n] for n in self.output_names]
 
     def node_shape(self, name):
+        """The shape of output 0 of node `name` (or of the output a reference names)."""
         return self._shapes[name]
+
+    def node_output_shapes(self, name) -> list:
+        """Every output shape of node `name`, in output order."""
+        return [self._shapes[r] for r in self.node_output_refs(name)]
+
+    def node_output_refs(self, name) -> list[str]:
+        """The references of every output of node `name` ("lstm", "lstm:1", ...)."""
+        return output_refs(name, self._output_counts.get(name, 1))
 
     def to_spec(self) -> dict:
         """The model as a spec: plain JSON data that `Model.from_spec` rebuilds."""
@@ -300,7 +311,11 @@ class Model(TrainingMixin, SurfaceMixin):
                 values[name] = inputs[positions[name]]
                 continue
             x, mask = self._layer_input(layer, parents, values, masks)
-            values[name] = layer.forward_masked(x, training=training, mask=mask)
+            outputs = layer.forward_masked(x, training=training, mask=mask)
+            if name in self._output_counts:
+                values.update(zip(self.node_output_refs(name), outputs))
+            else:
+                values[name] = outputs
             if name in self._masked:
                 masks[name] = layer.compute_mask(x, mask)
         return [values[name] for name in self.output_names]
@@ -309,7 +324,7 @@ class Model(TrainingMixin, SurfaceMixin):
     def _layer_input(layer, parents, values, masks):
         """(input, its mask) of a layer: single values, or lists for multi-input layers (the
         mask list then has None for inputs without one, or is None when none has one)."""
-        if layer.MAX_INPUTS == 1:
+        if not layer.takes_list(len(parents)):
             return values[parents[0]], masks.get(parents[0])
         mask = [masks.get(p) for p in parents]
         return [values[p] for p in parents], (mask if any(m is not None for m in mask) else None)
@@ -332,7 +347,7 @@ class Model(TrainingMixin, SurfaceMixin):
             pending[name] = grad if name not in pending else pending[name] + grad
         reached, input_grads = set(), {}
         for name, layer, parents in reversed(self._plan):
-            grad = pending.pop(name, None)
+            grad = self._pending_output_grads(name, pending)
             if grad is None:
                 continue
             if not parents:
@@ -345,13 +360,21 @@ class Model(TrainingMixin, SurfaceMixin):
             else:
                 grads_in = layer.backward(grad)
             reached.add(name)
-            if layer.MAX_INPUTS == 1:
+            if not layer.takes_list(len(parents)):
                 grads_in = [grads_in]
             for parent, g in zip(parents, grads_in):
                 if g is not None:
                     pending[parent] = g if parent not in pending else pending[parent] + g
         self._finish_gradients(reached)
         return input_grads
+
+    def _pending_output_grads(self, name, pending):
+        """dL/d(output) of node `name`, summed over its consumers; for a node with several
+        outputs a list (None for outputs nothing used), or None when no output was used."""
+        if name not in self._output_counts:
+            return pending.pop(name, None)
+        grads = [pending.pop(ref, None) for ref in self.node_output_refs(name)]
+        return None if all(g is None for g in grads) else grads
 
     def _finish_gradients(self, reached):
         """Zeroes gradients of layers no loss reached; adds shadow grads; regularizers."""

@@ -172,8 +172,10 @@ def _clone_functional(model, clone, call_function, input_tensors):
             continue
         layer = clone(model._owners[name])
         args = [tensors[p] for p in parents]
-        args = args[0] if layer.MAX_INPUTS == 1 else args
-        tensors[name] = call_function(layer, args) if call_function else layer(args)
+        args = args if layer.takes_list(len(args)) else args[0]
+        outputs = call_function(layer, args) if call_function else layer(args)
+        refs = model.node_output_refs(name)
+        tensors.update(zip(refs, outputs if len(refs) > 1 else [outputs]))
     outputs = [tensors[name] for name in model.output_names]
     return Model(inputs if len(inputs) > 1 else inputs[0],
                  outputs if len(outputs) > 1 else outputs[0], name=model.name,

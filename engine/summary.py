@@ -1,5 +1,6 @@
 """`model.summary()`: Keras 3's table (layer (type), output shape, param #, connected to)."""
 
+from .graph_refs import split_ref
 from .layers.base import format_shape
 
 _HEAVY = {"top": "┏━┳┓", "head": "┃┃┃", "rule": "┡━╇┩"}
@@ -37,9 +38,25 @@ def summary_rows(model) -> list[dict]:
         trainable = 0 if layer is not owner else sum(
             int(owner.params[k].size) for k in owner.trainable_weight_names)
         type_name = "InputLayer" if not parents else type(layer).__name__
-        rows.append({"name": name, "type": type_name, "shape": model.node_shape(name),
+        shapes = model.node_output_shapes(name)
+        rows.append({"name": name, "type": type_name,
+                     "shape": shapes[0] if len(shapes) == 1 else shapes,
                      "params": params, "trainable_params": trainable, "inputs": list(parents)})
     return rows
+
+
+def output_shape_text(shape) -> str:
+    """`(None, 64)`, or Keras's `[(None, 64), (None, 64)]` for a layer with several outputs."""
+    return f"[{format_shape(shape)}]" if isinstance(shape, list) else format_shape(shape)
+
+
+def connected_text(model, parents) -> str:
+    """Keras's "Connected to" cell: `embedding[0][0], encoder[0][1], encoder[0][2]`."""
+    cells = []
+    for ref in parents:
+        node, index = split_ref(ref, model.graph.nodes)
+        cells.append(f"{node}[0][{index}]")
+    return ", ".join(cells) or "-"
 
 
 def _line(chars, widths):
@@ -59,10 +76,10 @@ def summary_text(model, line_length=None, positions=None) -> str:
     chain = is_sequential_like(model)
     table_rows = []
     for row in summary_rows(model):
-        cells = [f"{row['name']} ({row['type']})", format_shape(row["shape"]),
+        cells = [f"{row['name']} ({row['type']})", output_shape_text(row["shape"]),
                  f"{row['params']:,}"]
         if not chain:
-            cells.append(", ".join(f"{p}[0][0]" for p in row["inputs"]) or "-")
+            cells.append(connected_text(model, row["inputs"]))
         table_rows.append(cells)
     return _render(model, table_rows, chain, line_length, positions)
 

@@ -20,13 +20,16 @@ class SymbolicTensor:
     `KerasTensor`'s does; `sample_shape` is the engine's shape without the batch axis.
     """
 
-    def __init__(self, shape, layer, inputs, node_name, dtype=FLOATX, batch_size=None):
+    def __init__(self, shape, layer, inputs, node_name, dtype=FLOATX, batch_size=None,
+                 index=0):
         self.sample_shape = tuple(shape)
         self.layer = layer
         self.inputs = list(inputs)
         self.node_name = node_name
         self.dtype = dtype
         self.batch_size = batch_size
+        self.index = index  # which output of its call (LSTM return_state: 0, 1, 2)
+        self.origin = None  # the CallNode that made it, shared by all outputs of one call
 
     @property
     def shape(self) -> tuple:
@@ -38,7 +41,7 @@ class SymbolicTensor:
 
     @property
     def name(self) -> str:
-        return self.node_name
+        return self.node_name if self.index == 0 else f"{self.node_name}:{self.index}"
 
     def __repr__(self):
         dims = ", ".join(map(str, self.shape))
@@ -53,11 +56,16 @@ class CallNode:
     output_tensors: list
 
 
-def record_call(layer, inputs: list, output: SymbolicTensor) -> None:
-    """Remembers a symbolic call on `layer` (the first one answers `layer.output`)."""
+def record_call(layer, inputs: list, output) -> None:
+    """Remembers a symbolic call on `layer` (the first one answers `layer.output`);
+    `output` is its tensor, or the list of them for a layer with several outputs."""
     if "_inbound_nodes" not in vars(layer):
         layer._inbound_nodes = []
-    layer._inbound_nodes.append(CallNode(list(inputs), [output]))
+    outputs = list(output) if isinstance(output, list) else [output]
+    node = CallNode(list(inputs), outputs)
+    for tensor in outputs:
+        tensor.origin = node
+    layer._inbound_nodes.append(node)
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,  # noqa: N802
@@ -102,14 +110,22 @@ def call_symbolic(layer, inputs):
             raise SpecError(f"Layer '{layer.name}' was called on a mix of symbolic tensors "
                             f"and arrays ({type(item).__name__}).")
     shapes = [t.sample_shape for t in items]
-    out_shape = layer.compute_output_shape(shapes if layer.MAX_INPUTS != 1 else shapes[0])
+    out_shape = layer.compute_output_shape(shapes if layer.takes_list(len(shapes)) else shapes[0])
     calls = getattr(layer, "_symbolic_calls", 0)
     layer._symbolic_calls = calls + 1
     node_name = layer.name if calls == 0 else f"{layer.name}_call_{calls}"
-    output = SymbolicTensor(out_shape, layer, items, node_name,
-                            batch_size=_common_batch_size(items))
+    output = _output_tensors(out_shape, layer, items, node_name)
     record_call(layer, items, output)
     return output
+
+
+def _output_tensors(out_shape, layer, inputs, node_name):
+    """The symbolic output of one call: a tensor, or a list for a list of shapes."""
+    batch_size = _common_batch_size(inputs)
+    if not isinstance(out_shape, list):
+        return SymbolicTensor(out_shape, layer, inputs, node_name, batch_size=batch_size)
+    return [SymbolicTensor(shape, layer, inputs, node_name, batch_size=batch_size, index=i)
+            for i, shape in enumerate(out_shape)]
 
 
 def _common_batch_size(tensors):
@@ -135,10 +151,11 @@ def trace_graph_calls(model) -> tuple[list, list]:
             tensors[name] = input_tensor_of(owner)
             continue
         inputs = [tensors[p] for p in parents]
-        output = SymbolicTensor(model.node_shape(name), owner, inputs, name,
-                                batch_size=_common_batch_size(inputs))
+        refs = model.node_output_refs(name)
+        shapes = [model.node_shape(r) for r in refs]
+        output = _output_tensors(shapes if len(refs) > 1 else shapes[0], owner, inputs, name)
         record_call(owner, inputs, output)
-        tensors[name] = output
+        tensors.update(zip(refs, output if isinstance(output, list) else [output]))
     return ([tensors[n] for n in model.input_names], [tensors[n] for n in model.output_names])
 
 

@@ -222,12 +222,17 @@ class NodeItem(QGraphicsItem):
 class EdgeItem(QGraphicsPathItem):
     """A connection from a block's output port to another block's input port."""
 
-    def __init__(self, source: NodeItem, target: NodeItem):
+    def __init__(self, source: NodeItem, target: NodeItem, ref: str | None = None,
+                 label: str = ""):
         super().__init__()
         self.source, self.target = source, target
+        self.ref = ref or source.name  # the input reference: "lstm", or "lstm:1" (output 1)
+        self.label = label  # shown at the source end for outputs after the first
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setZValue(0)
-        self.setToolTip(f"{source.name} → {target.name} (select and press Delete to remove)")
+        which = f" ({label})" if label else ""
+        self.setToolTip(f"{source.name}{which} → {target.name} (select and press Delete to "
+                        "remove)")
         source.edges.append(self)
         target.edges.append(self)
         self.update_path()
@@ -260,7 +265,10 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(QPen(color, 2.6 if self.isSelected() else 1.6, Qt.SolidLine, Qt.RoundCap))
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(self.path())
-        _, end = self.end_points()
+        start, end = self.end_points()
+        if self.label:
+            painter.setFont(font("badge"))
+            painter.drawText(start + QPointF(PORT_RADIUS + 3, PORT_RADIUS + 10), self.label)
         painter.setPen(Qt.NoPen)
         painter.setBrush(color)
         painter.drawPolygon(QPolygonF([end + QPointF(0, -PORT_RADIUS - 0.5),

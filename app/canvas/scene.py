@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
+from engine.graph_refs import node_of
 from engine.layers.base import format_shape
 
 from .. import edits, graph_ops, theme
@@ -78,8 +79,12 @@ class GraphScene(QGraphicsScene):
         item = self.nodes.pop(old)
         item.name = new
         self.nodes[new] = item
-        self.edges = {(new if s == old else s, new if t == old else t): e
-                      for (s, t), e in self.edges.items()}
+        graph = self.document.graph
+        edges = {}
+        for (s, t), e in self.edges.items():
+            ref = e.ref = graph_ops.renamed_ref(graph, s, old, new)
+            edges[(ref, new if t == old else t)] = e
+        self.edges = edges
         item.update()
 
     def _on_node_moved(self, name):
@@ -89,8 +94,12 @@ class GraphScene(QGraphicsScene):
             item.update_edges()
 
     def _on_edge_added(self, source, target):
-        if source in self.nodes and target in self.nodes and (source, target) not in self.edges:
-            edge = EdgeItem(self.nodes[source], self.nodes[target])
+        """`source` is an input reference: a block's name, or `name:k` for its output k."""
+        graph = self.document.graph
+        node = node_of(source, graph.nodes) if source not in self.nodes else source
+        if node in self.nodes and target in self.nodes and (source, target) not in self.edges:
+            edge = EdgeItem(self.nodes[node], self.nodes[target], source,
+                            graph_ops.edge_label(graph, source))
             self.edges[(source, target)] = edge
             self.addItem(edge)
             self._reorder_edges(target)
@@ -107,7 +116,7 @@ class GraphScene(QGraphicsScene):
         """Keeps a merge block's incoming edges in the order of its inputs (left to right)."""
         item = self.nodes[target]
         inputs = self.document.node(target).inputs if target in self.document.graph.nodes else []
-        incoming = {e.source.name: e for e in item.edges if e.target is item}
+        incoming = {e.ref: e for e in item.edges if e.target is item}
         ordered = [incoming[p] for p in inputs if p in incoming]
         others = [e for e in item.edges if e.target is not item]
         item.edges[:] = ordered + others
@@ -138,7 +147,7 @@ class GraphScene(QGraphicsScene):
         return [i.name for i in self.selectedItems() if isinstance(i, NodeItem)]
 
     def selected_edges(self) -> list[tuple[str, str]]:
-        return [(i.source.name, i.target.name) for i in self.selectedItems()
+        return [(i.ref, i.target.name) for i in self.selectedItems()
                 if isinstance(i, EdgeItem)]
 
     def select_nodes(self, names) -> None:
@@ -159,7 +168,7 @@ class GraphScene(QGraphicsScene):
         probe = QRectF(pos.x() - 10, pos.y() - 10, 20, 20)
         for item in self.items(probe):
             if isinstance(item, EdgeItem):
-                return "edge", (item.source.name, item.target.name)
+                return "edge", (item.ref, item.target.name)
         for item in self.items(pos):
             target = item if isinstance(item, NodeItem) else getattr(item, "node_item", None)
             if isinstance(target, NodeItem):
@@ -279,7 +288,7 @@ class GraphScene(QGraphicsScene):
         center = item.pos() + QPointF(WIDTH / 2, HEIGHT / 2)
         for other in self.items(QRectF(center.x() - 12, center.y() - 12, 24, 24)):
             if isinstance(other, EdgeItem) and name not in (other.source.name, other.target.name):
-                command = edits.reorder_into_edge(self.document, name, other.source.name,
+                command = edits.reorder_into_edge(self.document, name, other.ref,
                                                   other.target.name)
                 if command is not None:
                     item.setPos(QPointF(*moves[name][0]))

@@ -121,6 +121,20 @@ class Layer:
         """Output shape (no batch axis) for `input_shape`; raises `ShapeError` if it cannot."""
         return tuple(input_shape)
 
+    def output_count(self) -> int:
+        """How many tensors a call returns (LSTM with `return_state`: 3); 1 for most layers.
+
+        A layer with several outputs returns a list of shapes from `compute_output_shape`
+        and a list of arrays from `forward`, and its `backward` takes a list with one
+        gradient per output (None for an output nothing used).
+        """
+        return 1
+
+    def takes_list(self, count: int) -> bool:
+        """Whether a call with `count` inputs hands them over as a list (shapes, arrays,
+        masks) rather than the single input itself."""
+        return self.MAX_INPUTS != 1
+
     def weight_specs(self, input_shape) -> list[WeightSpec]:
         """The weights this layer creates for `input_shape` (none by default)."""
         return []

@@ -3,6 +3,7 @@
     y_f = forward_layer(x)           y_b = backward_layer(x)   (go_backwards=True)
     with return_sequences, y_b is reversed in time so step t of both outputs lines up
     y = concat(y_f, y_b) | y_f + y_b | y_f * y_b | (y_f + y_b) / 2 | [y_f, y_b]
+    with return_state, as Keras: [y (or y_f, y_b), *forward states, *backward states]
 
 The wrapped layer is edited through flat parameters (its class and the recurrent layers'
 own parameters), so the property editor can show them with its usual fields; Keras's
@@ -43,11 +44,13 @@ class Bidirectional(Wrapper):
     Args:
         layer: The recurrent layer (an instance, as in Keras, or its config dict). When
             given, it sets `layer_class` and the recurrent parameters.
-        merge_mode: `"concat"`, `"sum"`, `"mul"`, `"ave"` or None (eager calls only: two
-            outputs). Defaults to `"concat"`.
+        merge_mode: `"concat"`, `"sum"`, `"mul"`, `"ave"` or None (two outputs, the
+            forward and the backward one). Defaults to `"concat"`.
         backward_layer: Only None: the backward layer is a copy of `layer` reading backwards.
         layer_class: `"SimpleRNN"`, `"LSTM"` or `"GRU"`, when `layer` is not given.
-        units, activation, ..., return_sequences: the recurrent layer's own arguments.
+        units, activation, ..., return_sequences, return_state: the recurrent layer's own
+            arguments; `return_state` adds the forward states, then the backward states
+            (LSTM: h_f, c_f, h_b, c_b) after the output(s), as Keras does.
 
     Input shape:
         `(timesteps, features)`.
@@ -106,38 +109,64 @@ class Bidirectional(Wrapper):
     def _inner_layers(self) -> list[tuple[str, Layer]]:
         return [("forward_", self.forward_layer), ("backward_", self.backward_layer)]
 
-    def __call__(self, inputs, training=False, **kwargs):
-        from .attention_utils import is_symbolic  # noqa: PLC0415
-
-        if self.merge_mode is None and is_symbolic([inputs]):
+    def __call__(self, inputs, initial_state=None, training=False, **kwargs):
+        if initial_state is not None:
             raise SpecError(
-                f"Layer '{self.name}' (Bidirectional): merge_mode=None gives two outputs, and "
-                "a graph node has one. Expected: 'concat', 'sum', 'mul' or 'ave' in a "
-                "functional model. Fix: pick a merge mode, or call it eagerly on arrays.")
+                f"Layer '{self.name}' (Bidirectional): `initial_state` is not supported. "
+                f"Expected: None. Received: a list of {len(_as_list(initial_state))} "
+                "tensor(s). Fix: start both directions from zeros, or use two recurrent "
+                "layers (one with go_backwards=True) and pass each its states.")
         return super().__call__(inputs, training=training, **kwargs)
 
+    def output_count(self) -> int:
+        heads = 2 if self.merge_mode is None else 1
+        return heads + (2 * self.forward_layer.STATES if self.return_state else 0)
+
     def compute_output_shape(self, input_shape):
-        shape = self.forward_layer.compute_output_shape(input_shape)
-        if self.merge_mode == "concat":
-            return tuple(shape[:-1]) + (2 * shape[-1],)
-        return tuple(shape)
+        shapes = self.forward_layer.compute_output_shape(input_shape)
+        shape, states = (shapes[0], shapes[1:]) if self.return_state else (shapes, [])
+        if self.merge_mode is None:
+            heads = [tuple(shape), tuple(shape)]
+        elif self.merge_mode == "concat":
+            heads = [tuple(shape[:-1]) + (2 * shape[-1],)]
+        else:
+            heads = [tuple(shape)]
+        outputs = heads + list(states) * 2
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def forward(self, x, training=False):
         self._bind()
-        y_f = self.forward_layer.forward(x, training=training)
-        y_b = self.backward_layer.forward(x, training=training)
+        outs_f = _as_list(self.forward_layer.forward(x, training=training))
+        outs_b = _as_list(self.backward_layer.forward(x, training=training))
+        y_f, y_b = outs_f[0], outs_b[0]
         if self.return_sequences:
             y_b = y_b[:, ::-1]  # back to input time order (Keras reverses it too)
         self._y = (y_f, y_b)
-        return _merge(self.merge_mode, y_f, y_b)
+        merged = _merge(self.merge_mode, y_f, y_b)
+        outputs = _as_list(merged) + outs_f[1:] + outs_b[1:]
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def backward(self, grad):
         self._bind()
-        g_f, g_b = _merge_backward(self.merge_mode, grad, *self._y)
+        grads = _as_list(grad)
+        heads = 2 if self.merge_mode is None else 1
+        if heads == 2:  # an output nothing used gets a zero gradient
+            head = [g if g is not None else y * 0 for g, y in zip(grads, self._y)]
+        else:
+            head = grads[0] if grads[0] is not None else _merge(self.merge_mode, *self._y) * 0
+        g_f, g_b = _merge_backward(self.merge_mode, head, *self._y)
         if self.return_sequences:
             g_b = g_b[:, ::-1]
-        xp_copy = g_b.copy()  # the reversed view must be contiguous for the cell loops
-        return self.forward_layer.backward(g_f) + self.backward_layer.backward(xp_copy)
+        g_b = g_b.copy()  # the reversed view must be contiguous for the cell loops
+        states = self.forward_layer.STATES
+        f_states, b_states = grads[heads:heads + states], grads[heads + states:]
+        if self.return_state:
+            g_f, g_b = [g_f, *f_states], [g_b, *b_states]
+        return self.forward_layer.backward(g_f) + self.backward_layer.backward(g_b)
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _merge(mode, y_f, y_b):

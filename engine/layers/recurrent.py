@@ -9,16 +9,21 @@ Masks, as in Keras: a mask on the input (Embedding `mask_zero`, Masking) makes m
 keep the previous state and output the previous output (zeros with `zero_output_for_mask`);
 with `return_sequences` the mask passes on to the next layer, otherwise it ends here.
 
-Not implemented (Keras arguments left out): `dropout`, `recurrent_dropout`, `return_state`,
-`initial_state`, `stateful`, `unroll`, `activity_regularizer`, the `*_constraint` arguments
-and `use_cudnn`.
+States, as in Keras: `return_state=True` makes a call return `[output, *final_states]`
+(LSTM: `[output, h, c]`; GRU and SimpleRNN: `[output, h]`), and
+`layer(x, initial_state=[h0, c0])` starts from given states instead of zeros. In a graph the
+states are extra inputs after the sequence (`"inputs": ["x", "encoder:1", "encoder:2"]`) and
+extra outputs after the output; gradients flow into both.
+
+Not implemented (Keras arguments left out): `dropout`, `recurrent_dropout`, `stateful`,
+`unroll`, `activity_regularizer`, the `*_constraint` arguments and `use_cudnn`.
 """
 
 from .. import activations, registry
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ..params import BOOL, INT, STR, Param
-from .base import Layer, WeightSpec, check_known, check_rank
+from .base import Layer, WeightSpec, check_known, check_rank, format_shape
 from .core import initializer_param, regularizer_param
 from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 
@@ -55,6 +60,8 @@ _SEQUENCE_FLAGS = (
     Param("zero_output_for_mask", BOOL, False,
           help="With return_sequences and a mask, output zeros (not the previous output) "
                "at masked steps."),
+    Param("return_state", BOOL, False,
+          help="Also output the final state(s) (LSTM: h and c; GRU, SimpleRNN: h)."),
 )
 
 
@@ -76,18 +83,60 @@ class _Recurrent(Layer):
 
     CATEGORY = "Recurrent"
     GATES = 1
+    #: How many state tensors the layer carries (LSTM: h and c).
+    STATES = 1
     supports_masking = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.MAX_INPUTS = 1 + cls.STATES  # the sequence, then optionally the initial states
+
+    def __call__(self, inputs, initial_state=None, training=False, mask=None):
+        """Keras's call: `layer(x)`, or `layer(x, initial_state=[h0, c0])` on symbolic
+        tensors or arrays."""
+        if initial_state is not None:
+            states = initial_state if isinstance(initial_state, (list, tuple)) \
+                else [initial_state]
+            inputs = [inputs, *states]
+        return super().__call__(inputs, training=training, mask=mask)
+
+    def takes_list(self, count: int) -> bool:
+        return count > 1
+
+    def output_count(self) -> int:
+        return 1 + self.STATES if self.return_state else 1
 
     # ----- shapes, weights and masks --------------------------------------------------------
     def compute_output_shape(self, input_shape):
+        input_shape = self._sequence_shape(input_shape)
         check_rank(self, input_shape, 2, _reshape_hint(input_shape))
         check_known(self, input_shape, [-1], "the number of features per step",
                     "Give the Input a fixed feature size, e.g. shape=(None, 8).")
         timesteps = input_shape[0]
-        return (timesteps, self.units) if self.return_sequences else (self.units,)
+        output = (timesteps, self.units) if self.return_sequences else (self.units,)
+        if not self.return_state:
+            return output
+        return [output] + [(self.units,)] * self.STATES
+
+    def _sequence_shape(self, input_shape):
+        """The sequence's shape from a call's input shape(s); checks the initial states."""
+        if not isinstance(input_shape, list):
+            return input_shape
+        states = input_shape[1:]
+        expected = [(self.units,)] * self.STATES
+        if [tuple(s) if isinstance(s, (list, tuple)) else s for s in states] != expected:
+            raise ShapeError(
+                f"Layer '{self.name}' ({type(self).__name__}) takes an initial_state of "
+                f"{self.STATES} tensor(s) of shape {format_shape(expected)}, one per state "
+                f"of its {self.units} units. Received: {format_shape(list(states))}. Pass "
+                f"the states of a layer with units={self.units} (LSTM: [h, c]; GRU, "
+                "SimpleRNN: [h]).")
+        return input_shape[0]
 
     def compute_mask(self, inputs, previous_mask=None):
         """The input's mask with `return_sequences` (one entry per output step), else None."""
+        if isinstance(previous_mask, list):
+            previous_mask = previous_mask[0]
         return previous_mask if self.return_sequences else None
 
     def output_has_mask(self, input_has_mask: bool) -> bool:
@@ -112,6 +161,7 @@ class _Recurrent(Layer):
         return (self.GATES * self.units,)
 
     def weight_specs(self, input_shape):
+        input_shape = self._sequence_shape(input_shape)
         width = self.GATES * self.units
         specs = [
             WeightSpec("kernel", (input_shape[-1], width), self.kernel_initializer,
@@ -132,11 +182,14 @@ class _Recurrent(Layer):
 
     # ----- computation -----------------------------------------------------------------------
     def forward(self, x, training=False, mask=None):
+        x, initial = self._split_inputs(x)
+        if isinstance(mask, list):
+            mask = mask[0]
         if x.ndim != 3:
             shape = tuple(int(d) for d in x.shape[1:])
             check_rank(self, shape, 2, _reshape_hint(shape))
         xp = get_array_module(x)
-        self._x, self._mask = x, self._steps_mask(mask, x)
+        self._x, self._mask, self._initial = x, self._steps_mask(mask, x), initial
         input_bias, recurrent_bias = self._split_bias()
         xw = x @ self.params["kernel"]  # every timestep in one matmul: (batch, T, gates*u)
         if input_bias is not None:
@@ -145,10 +198,31 @@ class _Recurrent(Layer):
         if self.go_backwards:
             xw = xw[::-1]
         hs = self._cell.forward(xp.ascontiguousarray(xw), self.params["recurrent_kernel"],
-                                recurrent_bias, self._mask)
+                                recurrent_bias, self._mask, initial)
         if self.return_sequences:  # in processing order, as Keras does for go_backwards
-            return xp.ascontiguousarray(self._zeroed(hs[1:]).transpose(1, 0, 2))
-        return hs[-1].copy()
+            output = xp.ascontiguousarray(self._zeroed(hs[1:]).transpose(1, 0, 2))
+        else:
+            output = hs[-1].copy()
+        if not self.return_state:
+            return output
+        return [output, *(s.copy() for s in self._cell.final_states())]
+
+    def _split_inputs(self, inputs):
+        """(sequence, initial states or None) from a call's input(s)."""
+        if not isinstance(inputs, (list, tuple)):
+            return inputs, None
+        if len(inputs) == 1:
+            return inputs[0], None
+        states = list(inputs[1:])
+        batch = inputs[0].shape[0]
+        expected = (batch, self.units)
+        if len(states) != self.STATES or any(tuple(s.shape) != expected for s in states):
+            raise ShapeError(
+                f"Layer '{self.name}' ({type(self).__name__}) takes an initial_state of "
+                f"{self.STATES} array(s) of shape {expected}. Received: "
+                f"{[tuple(s.shape) for s in states]}. Pass one (batch, units) array per "
+                "state (LSTM: [h, c]; GRU, SimpleRNN: [h]).")
+        return inputs[0], states
 
     def _zeroed(self, steps):
         """Per-step outputs, zero at masked steps when `zero_output_for_mask` (y = m * h)."""
@@ -157,14 +231,19 @@ class _Recurrent(Layer):
         return steps * self._mask
 
     def backward(self, grad):
-        xp = get_array_module(grad)
         x = self._x
+        xp = get_array_module(x)
+        grad, state_grads = self._split_grads(grad)
         if self.return_sequences:
             dhs = self._zeroed(grad.transpose(1, 0, 2))
         else:
             dhs = xp.zeros((x.shape[1],) + tuple(grad.shape), dtype=grad.dtype)
             dhs[-1] = grad
-        dxw, d_recurrent, d_recurrent_bias = self._cell.backward(dhs)
+        if state_grads[0] is not None:  # h_T is the last kept state: dL/dh_T adds up
+            dhs = dhs.copy() if self.return_sequences else dhs  # never write into `grad`
+            dhs[-1] += state_grads[0]
+        d_final_c = state_grads[1] if len(state_grads) > 1 else None
+        dxw, d_recurrent, d_recurrent_bias = self._cell.backward(dhs, d_final_c)
         if self.go_backwards:
             dxw = dxw[::-1]
         dxw = dxw.transpose(1, 0, 2)  # back to (batch, T, gates*u)
@@ -174,7 +253,21 @@ class _Recurrent(Layer):
             self.grads["recurrent_kernel"][...] = d_recurrent
         if self.use_bias and "bias" in self.grads:
             self._write_bias_grad(dxw.sum(axis=(0, 1)), d_recurrent_bias)
-        return dxw @ self.params["kernel"].T
+        dx = dxw @ self.params["kernel"].T
+        return dx if self._initial is None else [dx, *self._cell.initial_grads]
+
+    def _split_grads(self, grad):
+        """(dL/d(output), [dL/d(final state) or None, ...]) from backward's argument; an
+        unused output (None) gets a zero gradient."""
+        if not self.return_state:
+            return grad, [None]
+        grad, *states = grad
+        if grad is None:
+            xp = get_array_module(self._x)
+            batch, steps = self._x.shape[:2]
+            shape = (batch, steps, self.units) if self.return_sequences else (batch, self.units)
+            grad = xp.zeros(shape, dtype=self._x.dtype)
+        return grad, states
 
     def _write_bias_grad(self, d_input_bias, d_recurrent_bias):
         self.grads["bias"][...] = d_input_bias
@@ -193,14 +286,20 @@ class SimpleRNN(_Recurrent):
         go_backwards: Process the sequence in reverse (outputs stay in processing order).
         zero_output_for_mask: With `return_sequences` and a mask, output zeros at masked
             steps instead of the previous output. Defaults to `False`.
+        return_state: Also return the final state: `[output, h]`. Defaults to `False`.
 
-    Dropout, recurrent_dropout, return_state and stateful are not supported.
+    Call arguments:
+        initial_state: `[h0]`, arrays or symbolic tensors of shape `(batch, units)`;
+            zeros when omitted.
+
+    Dropout, recurrent_dropout and stateful are not supported.
 
     Input shape:
         `(timesteps, features)`; `timesteps` may be None (any length). A mask
         `(batch, timesteps)` on the input makes masked steps keep the previous state.
     Output shape:
-        `(units,)`, or `(timesteps, units)` with `return_sequences`.
+        `(units,)`, or `(timesteps, units)` with `return_sequences`; with `return_state`,
+        a list: that output, then each final state `(units,)`.
     """
 
     DESCRIPTION = "Simple recurrent layer: a tanh state updated at every timestep."
@@ -210,7 +309,8 @@ class SimpleRNN(_Recurrent):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
                  bias_regularizer=None, return_sequences=False, go_backwards=False,
-                 zero_output_for_mask=False, name=None, trainable=True, **kwargs):
+                 zero_output_for_mask=False, return_state=False, name=None, trainable=True,
+                 **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._configure(
             units=units, activation=activation, use_bias=use_bias,
@@ -218,7 +318,7 @@ class SimpleRNN(_Recurrent):
             bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
             recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
             return_sequences=return_sequences, go_backwards=go_backwards,
-            zero_output_for_mask=zero_output_for_mask)
+            zero_output_for_mask=zero_output_for_mask, return_state=return_state)
         self._cell = SimpleRNNCell(self.activation)
 
 
@@ -237,17 +337,19 @@ class LSTM(_Recurrent):
         unit_forget_bias: Start the forget-gate bias at 1 (Jozefowicz et al., 2015).
         Other arguments: as in SimpleRNN.
 
-    Dropout, recurrent_dropout, return_state and stateful are not supported.
+    Dropout, recurrent_dropout and stateful are not supported.
 
     Input shape:
         `(timesteps, features)`; `timesteps` may be None (any length), and a mask is used
         as in SimpleRNN.
     Output shape:
-        `(units,)`, or `(timesteps, units)` with `return_sequences`.
+        `(units,)`, or `(timesteps, units)` with `return_sequences`; with `return_state`,
+        a list: that output, then each final state `(units,)`.
     """
 
     DESCRIPTION = "Long short-term memory: gated recurrent layer for long sequences."
     GATES = 4
+    STATES = 2
     PARAMS = (_UNITS, _ACTIVATION, _RECURRENT_ACTIVATION, _USE_BIAS, *_INITIALIZERS,
               Param("unit_forget_bias", BOOL, True,
                     help="Start the forget-gate bias at 1 so the cell remembers at first."),
@@ -258,7 +360,8 @@ class LSTM(_Recurrent):
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
                  bias_regularizer=None, return_sequences=False, go_backwards=False,
-                 zero_output_for_mask=False, name=None, trainable=True, **kwargs):
+                 zero_output_for_mask=False, return_state=False, name=None, trainable=True,
+                 **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._configure(
             units=units, activation=activation, recurrent_activation=recurrent_activation,
@@ -267,7 +370,7 @@ class LSTM(_Recurrent):
             unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
             recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
             return_sequences=return_sequences, go_backwards=go_backwards,
-            zero_output_for_mask=zero_output_for_mask)
+            zero_output_for_mask=zero_output_for_mask, return_state=return_state)
         self._cell = LSTMCell(self.activation, self.recurrent_activation)
 
     def build(self, input_shape):
@@ -294,13 +397,14 @@ class GRU(_Recurrent):
         reset_after: Apply the reset gate after the recurrent matmul. Defaults to True.
         Other arguments: as in SimpleRNN.
 
-    Dropout, recurrent_dropout, return_state and stateful are not supported.
+    Dropout, recurrent_dropout and stateful are not supported.
 
     Input shape:
         `(timesteps, features)`; `timesteps` may be None (any length), and a mask is used
         as in SimpleRNN.
     Output shape:
-        `(units,)`, or `(timesteps, units)` with `return_sequences`.
+        `(units,)`, or `(timesteps, units)` with `return_sequences`; with `return_state`,
+        a list: that output, then each final state `(units,)`.
     """
 
     DESCRIPTION = "Gated recurrent unit: a lighter gated recurrent layer than LSTM."
@@ -315,7 +419,8 @@ class GRU(_Recurrent):
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
                  kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  return_sequences=False, go_backwards=False, reset_after=True,
-                 zero_output_for_mask=False, name=None, trainable=True, **kwargs):
+                 zero_output_for_mask=False, return_state=False, name=None, trainable=True,
+                 **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._configure(
             units=units, activation=activation, recurrent_activation=recurrent_activation,
@@ -324,7 +429,7 @@ class GRU(_Recurrent):
             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
             bias_regularizer=bias_regularizer, return_sequences=return_sequences,
             go_backwards=go_backwards, reset_after=reset_after,
-            zero_output_for_mask=zero_output_for_mask)
+            zero_output_for_mask=zero_output_for_mask, return_state=return_state)
         self._cell = GRUCell(self.activation, self.recurrent_activation, self.reset_after)
 
     def bias_shape(self):

@@ -14,6 +14,12 @@ padding, time-major in processing order) makes a masked step keep the previous s
 Keras's RNN loop does: `h_t = m_t * step(h_{t-1}) + (1 - m_t) * h_{t-1}` (and `c_t` alike).
 Backward splits each state gradient the same way: `m_t * dh` flows into the step, the rest
 straight to `h_{t-1}`.
+
+States (Keras's `initial_state` and `return_state`): `forward(..., initial=[h0(, c0)])`
+starts the scan from those arrays instead of zeros; `final_states()` gives `[h_T(, c_T)]`.
+`backward(dhs, d_final_c)` takes dL/dc_T too (LSTM), and leaves dL/d(initial states) in
+`initial_grads`: the gradient that reaches `hs[0]` (and `cs[0]`) at the end of the reverse
+walk.
 """
 
 import numpy as np
@@ -47,21 +53,27 @@ class _Cell:
         self.act = activations.get(activation)
         self.rec = activations.get(recurrent_activation)
 
-    def _start(self, xw, recurrent_kernel, gates):
-        """Array module, sizes and the zero-initialised hidden-state buffer for a scan."""
+    def _start(self, xw, recurrent_kernel, gates, initial=None):
+        """Array module, sizes and the hidden-state buffer for a scan (`hs[0]` = h0 or 0)."""
         xp = get_array_module(xw, recurrent_kernel)
         steps, batch, width = xw.shape
         units = width // gates
         dtype = np.result_type(xw.dtype, recurrent_kernel.dtype)
         hs = xp.zeros((steps + 1, batch, units), dtype=dtype)
+        if initial is not None:
+            hs[0] = initial[0]
         return xp, steps, units, dtype, hs
+
+    def final_states(self) -> list:
+        """The states after the last step: `[h_T]` (LSTM: `[h_T, c_T]`)."""
+        return [self._hs[-1]]
 
 
 class SimpleRNNCell(_Cell):
     """h_t = activation(x_t W + b + h_{t-1} U)."""
 
-    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None):
-        xp, steps, units, dtype, hs = self._start(xw, recurrent_kernel, 1)
+    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None, initial=None):
+        xp, steps, units, dtype, hs = self._start(xw, recurrent_kernel, 1, initial)
         pre = xp.empty((steps,) + hs.shape[1:], dtype=dtype)
         new = hs[1:] if mask is None else xp.empty_like(pre)  # each step's own output
         for t in range(steps):
@@ -72,7 +84,7 @@ class SimpleRNNCell(_Cell):
         self._pre, self._new, self._hs, self._u, self._mask = pre, new, hs, recurrent_kernel, mask
         return hs
 
-    def backward(self, dhs):
+    def backward(self, dhs, d_final_c=None):
         xp = get_array_module(dhs)
         pre, new, hs, u_t = self._pre, self._new, self._hs, self._u.T
         dpre = xp.empty_like(pre)
@@ -81,6 +93,7 @@ class SimpleRNNCell(_Cell):
             d_step, carry = _split(self._mask, t, dh + dhs[t])
             dpre[t] = self.act.backward(pre[t], new[t], d_step)
             dh = dpre[t] @ u_t + carry
+        self.initial_grads = [dh]  # dL/dh0
         return dpre, _time_tensordot(xp, hs[:-1], dpre), None
 
 
@@ -91,9 +104,11 @@ class LSTMCell(_Cell):
     c_t = f * c_{t-1} + i * g; h_t = o * activation(c_t).
     """
 
-    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None):
-        xp, steps, n, dtype, hs = self._start(xw, recurrent_kernel, 4)
+    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None, initial=None):
+        xp, steps, n, dtype, hs = self._start(xw, recurrent_kernel, 4, initial)
         cs = xp.zeros_like(hs)
+        if initial is not None:
+            cs[0] = initial[1]
         pre = xp.empty(xw.shape, dtype=dtype)
         gates = xp.empty_like(pre)
         act_c = xp.empty((steps,) + hs.shape[1:], dtype=dtype)
@@ -117,14 +132,17 @@ class LSTMCell(_Cell):
         self._new_c, self._u, self._mask = new_c, recurrent_kernel, mask
         return hs
 
-    def backward(self, dhs):
+    def final_states(self) -> list:
+        return [self._hs[-1], self._cs[-1]]
+
+    def backward(self, dhs, d_final_c=None):
         xp = get_array_module(dhs)
         pre, gates, hs, cs, act_c, u_t = (self._pre, self._gates, self._hs, self._cs,
                                           self._act_c, self._u.T)
         n = hs.shape[-1]
         dpre = xp.empty_like(pre)
         dh = xp.zeros_like(hs[0])
-        dc = xp.zeros_like(hs[0])
+        dc = xp.zeros_like(hs[0]) if d_final_c is None else d_final_c  # dL/dc_T
         for t in range(pre.shape[0] - 1, -1, -1):
             dh, dh_carry = _split(self._mask, t, dh + dhs[t])
             dc, dc_carry = _split(self._mask, t, dc)
@@ -139,6 +157,7 @@ class LSTMCell(_Cell):
                 dpre[t, :, cols] = fn.backward(pre[t, :, cols], gates[t, :, cols], d)
             dc = dc * f + dc_carry
             dh = dpre[t] @ u_t + dh_carry
+        self.initial_grads = [dh, dc]  # dL/dh0, dL/dc0
         return dpre, _time_tensordot(xp, hs[:-1], dpre), None
 
 
@@ -154,8 +173,8 @@ class GRUCell(_Cell):
         super().__init__(activation, recurrent_activation)
         self.reset_after = reset_after
 
-    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None):
-        xp, steps, n, dtype, hs = self._start(xw, recurrent_kernel, 3)
+    def forward(self, xw, recurrent_kernel, recurrent_bias=None, mask=None, initial=None):
+        xp, steps, n, dtype, hs = self._start(xw, recurrent_kernel, 3, initial)
         pre = xp.empty(xw.shape, dtype=dtype)  # z, r, h~ pre-activations
         gates = xp.empty_like(pre)  # z, r, h~
         # reset_after: h_{t-1} U_h + b_rec_h; otherwise r * h_{t-1} (both what h~ multiplied)
@@ -186,7 +205,7 @@ class GRUCell(_Cell):
         self._u, self._mask = recurrent_kernel, mask
         return hs
 
-    def backward(self, dhs):
+    def backward(self, dhs, d_final_c=None):
         xp = get_array_module(dhs)
         pre, gates, hs, kept, u = self._pre, self._gates, self._hs, self._kept, self._u
         n = hs.shape[-1]
@@ -215,6 +234,7 @@ class GRUCell(_Cell):
                 dpre[t, :, n:2 * n] = self.rec.backward(pre[t, :, n:2 * n], r, d_rh * h_prev)
                 dh = dh + d_rh * r + dpre[t, :, :2 * n] @ u_zr_t
             dh = dh + carry
+        self.initial_grads = [dh]  # dL/dh0
         return self._weight_grads(xp, dpre, dhu)
 
     def _weight_grads(self, xp, dpre, dhu):

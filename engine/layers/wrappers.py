@@ -106,10 +106,10 @@ class TimeDistributed(Wrapper):
         super().__init__(name=name, trainable=trainable, **kwargs)
         owner = f"Layer '{self.name}' (TimeDistributed)"
         self._layer = inner_layer(owner, layer if layer is not None else self.PARAMS[0].default)
-        if self._layer.MAX_INPUTS != 1:
-            raise SpecError(f"{owner} wraps layers with one input; "
-                            f"{type(self._layer).__name__} takes several. Wrap a layer such "
-                            "as Dense or Conv2D.")
+        if self._layer.takes_list(1) or self._layer.output_count() != 1:
+            raise SpecError(f"{owner} wraps layers with one input and one output; "
+                            f"{type(self._layer).__name__} takes or gives several. Wrap a "
+                            "layer such as Dense or Conv2D (an RNN without return_state).")
         config = {k: v for k, v in self._layer.get_config().items() if k != "name"}
         self.layer = json.dumps({"class_name": type(self._layer).class_name(),
                                  "config": config})

@@ -21,6 +21,8 @@ def _forward_loss(layer, inputs, upstream, training, reseed):
     if reseed is not None:
         backend.set_seed(reseed)
     out = layer.forward(inputs if len(inputs) > 1 else inputs[0], training=training)
+    if isinstance(out, list):  # several outputs (RNN return_state): sum of each term
+        return sum(float((backend.to_numpy(o) * u).sum()) for o, u in zip(out, upstream))
     return float((backend.to_numpy(out) * upstream).sum())
 
 
@@ -64,8 +66,13 @@ def check_layer_gradients(layer, inputs, *, training=False, reseed=None, eps=1e-
     if reseed is not None:
         backend.set_seed(reseed)
     out = layer.forward(inputs if len(inputs) > 1 else inputs[0], training=training)
-    upstream = rng.standard_normal(out.shape)
-    grad_in = layer.backward(backend.to_device(upstream, backend.device_of(out)))
+    if isinstance(out, list):
+        upstream = [rng.standard_normal(o.shape) for o in out]
+        grad_in = layer.backward([backend.to_device(u, backend.device_of(o))
+                                  for u, o in zip(upstream, out)])
+    else:
+        upstream = rng.standard_normal(out.shape)
+        grad_in = layer.backward(backend.to_device(upstream, backend.device_of(out)))
     grad_in = grad_in if isinstance(grad_in, (list, tuple)) else [grad_in]
     analytic = {f"weight '{k}'": backend.to_numpy(g).copy() for k, g in layer.grads.items()}
     targets = {f"weight '{k}'": layer.params[k] for k in layer.grads}

@@ -13,12 +13,13 @@ Left out, with the reason:
 - Masking guide: `MyLayer`, `TemporalSplit`, `CustomEmbedding`, `MyActivation` and
   `TemporalSoftmax` subclass `keras.layers.Layer` with their own `call()`; the engine has no
   subclassed layers yet. The body of `MyLayer.call` runs below as plain code.
-- RNN guide: the encoder-decoder (`return_state=True` and `initial_state=`: the engine's
-  layers have one output and one input tensor), cross-batch statefulness (`stateful=True`,
+- RNN guide: cross-batch statefulness (`stateful=True`,
   `reset_states`, `layer.states`), `keras.layers.RNN(LSTMCell(...))` and the nested custom
   cell (no RNN wrapper or cell layers), and `matplotlib`/`tf.device`.
 - RNN guide, Bidirectional: its section is
   run as written (Bidirectional is in the engine now).
+- RNN guide, the encoder-decoder (`return_state=True`, `initial_state=`): run as written, then
+  fit one step on random token ids (the guide only builds it).
 """
 
 import numpy as np
@@ -158,6 +159,46 @@ def test_outputs_and_states():
     assert model.get_layer(index=2).output.shape == (None, 128)
     text = model.summary(print_fn=lambda _: None)
     assert "(None, None, 256)" in text
+
+
+def test_rnn_states_encoder_decoder():
+    encoder_vocab = 1000
+    decoder_vocab = 2000
+
+    encoder_input = layers.Input(shape=(None,))
+    encoder_embedded = layers.Embedding(input_dim=encoder_vocab, output_dim=64)(
+        encoder_input
+    )
+
+    # Return states in addition to output
+    output, state_h, state_c = layers.LSTM(64, return_state=True, name="encoder")(
+        encoder_embedded
+    )
+    encoder_state = [state_h, state_c]
+
+    decoder_input = layers.Input(shape=(None,))
+    decoder_embedded = layers.Embedding(input_dim=decoder_vocab, output_dim=64)(
+        decoder_input
+    )
+
+    # Pass the 2 states to a new LSTM layer, as initial state
+    decoder_output = layers.LSTM(64, name="decoder")(
+        decoder_embedded, initial_state=encoder_state
+    )
+    output = layers.Dense(10)(decoder_output)
+
+    model = keras.Model([encoder_input, decoder_input], output)
+    model.summary()
+
+    text = model.summary(print_fn=lambda _: None)
+    assert "[(None, 64), (None, 64), (None, 64)]" in text
+    assert "encoder[0][1], encoder[0][2]" in text
+    rng = np.random.default_rng(0)  # random token ids instead of a corpus, shrunk
+    x = [rng.integers(0, encoder_vocab, (8, 6)), rng.integers(0, decoder_vocab, (8, 5))]
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(x, rng.integers(0, 10, 8), batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
 
 
 def test_bidirectional_rnns():

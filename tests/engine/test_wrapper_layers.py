@@ -45,11 +45,11 @@ def test_that_bidirectional_last_state_concatenates_both_final_states():
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_that_merge_mode_none_gives_both_outputs_eagerly():
+def test_that_merge_mode_none_gives_both_outputs_eagerly_and_symbolically():
     forward, backward = layers.Bidirectional(layers.GRU(3), merge_mode=None)(X)
     assert forward.shape == backward.shape == (2, 3)
-    with pytest.raises(SpecError, match="merge_mode=None.*two outputs"):
-        layers.Bidirectional(layers.GRU(3), merge_mode=None)(engine.Input((4, 3)))
+    tensors = layers.Bidirectional(layers.GRU(3), merge_mode=None)(engine.Input((4, 3)))
+    assert [t.shape for t in tensors] == [(None, 3), (None, 3)]
 
 
 @pytest.mark.parametrize("rnn", ["SimpleRNN", "LSTM", "GRU"])
