@@ -30,6 +30,8 @@ class GraphScene(QGraphicsScene):
         self.document = None
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
+        #: Further edges of a pair that a block takes twice (self-attention's mha(h, h)).
+        self.repeat_edges: dict[tuple[str, str], list[EdgeItem]] = {}
         self._press_positions = {}
         self._drag_edge = None  # (source name, temporary path item) while connecting
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
@@ -55,6 +57,7 @@ class GraphScene(QGraphicsScene):
         self.clear()
         self.nodes.clear()
         self.edges.clear()
+        self.repeat_edges.clear()
         for name in self.document.graph.nodes:
             self._on_node_added(name, refresh=False)
         for node in self.document.graph.nodes.values():
@@ -80,11 +83,15 @@ class GraphScene(QGraphicsScene):
         item.name = new
         self.nodes[new] = item
         graph = self.document.graph
-        edges = {}
+        edges, repeats = {}, {}
         for (s, t), e in self.edges.items():
             ref = e.ref = graph_ops.renamed_ref(graph, s, old, new)
-            edges[(ref, new if t == old else t)] = e
-        self.edges = edges
+            key = (ref, new if t == old else t)
+            edges[key] = e
+            for repeat in self.repeat_edges.get((s, t), []):
+                repeat.ref = ref
+            repeats[key] = self.repeat_edges.get((s, t), [])
+        self.edges, self.repeat_edges = edges, {k: v for k, v in repeats.items() if v}
         item.update()
 
     def _on_node_moved(self, name):
@@ -97,27 +104,54 @@ class GraphScene(QGraphicsScene):
         """`source` is an input reference: a block's name, or `name:k` for its output k."""
         graph = self.document.graph
         node = node_of(source, graph.nodes) if source not in self.nodes else source
-        if node in self.nodes and target in self.nodes and (source, target) not in self.edges:
-            edge = EdgeItem(self.nodes[node], self.nodes[target], source,
-                            graph_ops.edge_label(graph, source))
-            self.edges[(source, target)] = edge
-            self.addItem(edge)
-            self._reorder_edges(target)
+        if node not in self.nodes or target not in self.nodes:
+            return
+        key = (source, target)
+        if key not in self.edges:
+            self.edges[key] = self._new_edge(node, target, source)
+        repeats = self.repeat_edges.setdefault(key, [])
+        while 1 + len(repeats) < self._times_used(source, target):
+            repeats.append(self._new_edge(node, target, source))
+        self._reorder_edges(target)
+
+    def _new_edge(self, node, target, source) -> EdgeItem:
+        edge = EdgeItem(self.nodes[node], self.nodes[target], source,
+                        graph_ops.edge_label(self.document.graph, source))
+        self.addItem(edge)
+        return edge
+
+    def _times_used(self, source, target) -> int:
+        """How many of `target`'s inputs read `source` (mha(h, h) reads h twice)."""
+        node = self.document.graph.nodes.get(target)
+        return node.inputs.count(source) if node is not None else 0
 
     def _on_edge_removed(self, source, target):
-        edge = self.edges.pop((source, target), None)
-        if edge is not None:
-            edge.detach()
-            self.removeItem(edge)
-            if target in self.nodes:
-                self._reorder_edges(target)
+        key = (source, target)
+        repeats = self.repeat_edges.get(key, [])
+        used = self._times_used(source, target)
+        while repeats and 1 + len(repeats) > max(used, 1):
+            self._drop_edge(repeats.pop())
+        if used == 0:
+            self.repeat_edges.pop(key, None)
+            edge = self.edges.pop(key, None)
+            if edge is not None:
+                self._drop_edge(edge)
+        if target in self.nodes:
+            self._reorder_edges(target)
+
+    def _drop_edge(self, edge: EdgeItem) -> None:
+        edge.detach()
+        self.removeItem(edge)
 
     def _reorder_edges(self, target):
         """Keeps a merge block's incoming edges in the order of its inputs (left to right)."""
         item = self.nodes[target]
         inputs = self.document.node(target).inputs if target in self.document.graph.nodes else []
-        incoming = {e.ref: e for e in item.edges if e.target is item}
-        ordered = [incoming[p] for p in inputs if p in incoming]
+        incoming = {}
+        for edge in item.edges:
+            if edge.target is item:
+                incoming.setdefault(edge.ref, []).append(edge)
+        ordered = [incoming[p].pop(0) for p in inputs if incoming.get(p)]
         others = [e for e in item.edges if e.target is not item]
         item.edges[:] = ordered + others
         for edge in ordered:

@@ -83,3 +83,23 @@ def test_that_the_default_epochs_reach_90_percent_validation_accuracy(qtbot, exa
     history = summary["history"]["history"]
     assert len(history["val_accuracy"]) == 20
     assert history["val_accuracy"][-1] >= 0.9
+
+
+def test_that_self_attention_shows_both_of_its_inputs_as_edges(example_window):
+    """mha(h, h) reads the projection twice: the canvas draws two edges, one per input."""
+    scene, document = example_window.scene, example_window.document
+    attention = next(n for n in document.graph.nodes.values()
+                     if n.class_name == "MultiHeadAttention")
+    source = attention.inputs[0]
+    assert attention.inputs == [source, source]
+    incoming = [e for e in scene.nodes[attention.name].edges
+                if e.target is scene.nodes[attention.name]]
+    assert len(incoming) == 2 and incoming[0].end_points()[1] != incoming[1].end_points()[1]
+    scene.edges[(source, attention.name)].setSelected(True)
+    scene.delete_selection()
+    assert document.graph.nodes[attention.name].inputs == [source]
+    assert len([e for e in scene.items() if getattr(e, "target", None) is
+                scene.nodes[attention.name]]) == 1
+    document.undo_stack.undo()
+    assert len([e for e in scene.items() if getattr(e, "target", None) is
+                scene.nodes[attention.name]]) == 2
