@@ -47,8 +47,18 @@ def unique_name(existing, base: str) -> str:
     return f"{base}_{i}"
 
 
+#: Blocks whose defining settings read better as one phrase than as a list of values.
+_PHRASES = {
+    "MultiHeadAttention": lambda c: f"{c.get('num_heads')} heads × {c.get('key_dim')}",
+    "Bidirectional": lambda c: f"{c.get('layer_class', 'RNN')} {c.get('units', '')}".strip(),
+}
+
+
 def key_settings(node: Node) -> str:
     """Short text of the settings that define a block, e.g. `128, relu` or `16, 3×3, same`."""
+    phrase = _PHRASES.get(node.class_name)
+    if phrase is not None:
+        return phrase(node.config)
     parts = []
     for key in _KEY_PARAMS:
         if key not in node.config:
@@ -62,7 +72,7 @@ def key_settings(node: Node) -> str:
             value = f"({value})" if key in ("shape", "target_shape", "dims") else value
         elif isinstance(value, float):
             value = f"{value:g}"
-        parts.append(str(value))
+        parts.append(f"axis {value}" if key == "axis" else str(value))
     return ", ".join(parts[:4])
 
 

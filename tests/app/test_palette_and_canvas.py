@@ -123,3 +123,16 @@ def test_a_block_shows_its_settings_shape_params_and_problem_badge(document, sce
     assert item.params_text == f"{784 * 32 + 32:,} params"
     document.push(commands.SetParam(document, "dense", "activation", "relu"))
     assert item.settings == "32, relu"
+
+
+def test_that_attention_recurrent_wrappers_and_axes_read_as_phrases_on_their_blocks():
+    from app import graph_ops  # noqa: PLC0415
+    from engine.graph import Node  # noqa: PLC0415
+
+    def text(class_name, **config):
+        return graph_ops.key_settings(Node(name="n", class_name=class_name, config=config))
+
+    assert text("MultiHeadAttention", num_heads=2, key_dim=16) == "2 heads × 16"
+    assert text("Bidirectional", layer_class="GRU", units=8) == "GRU 8"
+    assert text("LayerNormalization", axis=-1) == "axis -1"
+    assert text("Dense", units=128, activation="relu") == "128, relu"
