@@ -15,9 +15,10 @@ from .. import registry
 from ..backend import get_array_module
 from ..errors import ShapeError, SpecError
 from ..params import BOOL, FLOAT, STR, Param
-from .attention_utils import (AttentionDropout, apply_mask, check_keyword_calls, combine_masks,
-                              is_symbolic, sequence_shapes, set_causal_from_call,
-                              softmax_backward, softmax_forward)
+from .attention_utils import (AttentionDropout, QueryMaskPassing, apply_mask,
+                              check_keyword_calls, combine_masks, is_symbolic, padding_masks,
+                              sequence_shapes, set_causal_from_call, softmax_backward,
+                              softmax_forward)
 from .base import Layer, WeightSpec, format_shape
 
 __all__ = ["Attention", "AdditiveAttention"]
@@ -28,7 +29,7 @@ _CAUSAL = Param("use_causal_mask", BOOL, False,
                 help="Query i attends only to keys j <= i (decoder self-attention).")
 
 
-class _BaseAttention(Layer):
+class _BaseAttention(QueryMaskPassing, Layer):
     """Shapes, masks, softmax and the value product; subclasses give the score function."""
 
     CATEGORY = "Merge"
@@ -73,9 +74,10 @@ class _BaseAttention(Layer):
         self._q, self._v, self._k, self._n = q, v, k, len(xs)
         xp = get_array_module(q)
         causal = self.use_causal_mask if use_causal_mask is None else use_causal_mask
-        query_mask, value_mask = (mask or [None, None])[:2]
+        query_mask, value_mask = padding_masks(mask)
         scores = self._scores(q, k)
         masks = combine_masks(xp, scores.shape, use_causal_mask=causal, value_mask=value_mask)
+        self._mask = masks
         self._probs = softmax_forward(apply_mask(scores, masks))
         dropped = self._dropout.forward(self._probs, training)
         self._dropped = dropped
@@ -91,6 +93,8 @@ class _BaseAttention(Layer):
         d_dropped = grad @ self._v.transpose(0, 2, 1)
         dv = self._dropped.transpose(0, 2, 1) @ grad
         d_scores = softmax_backward(self._probs, self._dropout.backward(d_dropped))
+        if self._mask is not None:  # masked scores are constants: no gradient reaches them
+            d_scores = d_scores * self._mask
         dq, dk = self._scores_backward(d_scores)
         if self._n == 2:
             return [dq, dv + dk]

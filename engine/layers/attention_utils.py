@@ -31,11 +31,14 @@ def softmax_backward(probs, grad):
 
 
 def apply_mask(scores, mask):
-    """s where the mask allows attention, s - 1e9 elsewhere (Keras's additive mask)."""
+    """s where the mask allows attention, -1e9 elsewhere. Keras adds -1e9 instead; for a row
+    with any allowed position both give the same softmax (exp(-1e9) is 0), but a row masked
+    whole (a padded query) would keep its scores rounded to float32's step at 1e9 (64): here
+    it becomes uniform, and its scores get no gradient."""
     if mask is None:
         return scores
     xp = get_array_module(scores)
-    return xp.where(mask, scores, scores + LARGE_NEGATIVE)
+    return xp.where(mask, scores, xp.asarray(LARGE_NEGATIVE, dtype=scores.dtype))
 
 
 def causal_mask(xp, tq: int, tv: int):
@@ -137,3 +140,26 @@ def is_symbolic(items) -> bool:
     from ..symbolic import SymbolicTensor  # noqa: PLC0415 - cycle
 
     return any(isinstance(t, SymbolicTensor) for t in items)
+
+
+class QueryMaskPassing:
+    """Mixin for attention layers: the output carries the query's sequence mask, as Keras
+    (`compute_mask` returns the query input's mask), so a mask from `Embedding(mask_zero=True)`
+    goes on through self-attention to pooling or an RNN."""
+
+    supports_masking = True
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if isinstance(previous_mask, (list, tuple)):
+            return previous_mask[0] if previous_mask else None
+        return previous_mask
+
+
+def padding_masks(mask):
+    """(query mask, value mask) from the per-input masks the model passes (query, value[, key]);
+    a key's mask, when given, also limits the attended positions (Keras's key_mask)."""
+    masks = list(mask or []) + [None, None, None]
+    query_mask, value_mask, key_mask = masks[:3]
+    if key_mask is not None:
+        value_mask = key_mask if value_mask is None else value_mask & key_mask
+    return query_mask, value_mask

@@ -21,9 +21,9 @@ from .. import registry
 from ..backend import get_array_module
 from ..errors import SpecError
 from ..params import BOOL, FLOAT, INT, INTS, Param
-from .attention_utils import (AttentionDropout, apply_mask, check_keyword_calls, combine_masks,
-                              is_symbolic, set_causal_from_call, softmax_backward,
-                              softmax_forward)
+from .attention_utils import (AttentionDropout, QueryMaskPassing, apply_mask,
+                              check_keyword_calls, combine_masks, is_symbolic, padding_masks,
+                              set_causal_from_call, softmax_backward, softmax_forward)
 from .base import Layer, WeightSpec
 from .core import initializer_param, regularizer_param
 from .multi_head_shapes import check_shapes, heads_first, heads_last, output_dim
@@ -34,7 +34,7 @@ _PROJECTIONS = ("query", "key", "value")
 
 
 @registry.register("layer")
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(QueryMaskPassing, Layer):
     """Multi-head scaled dot-product attention, `mha(query, value, key=None, ...)`.
 
     Args:
@@ -146,7 +146,9 @@ class MultiHeadAttention(Layer):
 
     # ----- computation -------------------------------------------------------------------------
     def forward(self, xs, training=False, attention_mask=None, use_causal_mask=None,
-                query_mask=None, value_mask=None):
+                query_mask=None, value_mask=None, mask=None):
+        if mask is not None:  # the inputs' sequence masks, from the model (query, value[, key])
+            query_mask, value_mask = padding_masks(mask)
         q, v = xs[0], xs[1]
         k = xs[2] if len(xs) > 2 else v
         self._n, self._query_shape = len(xs), q.shape
@@ -161,6 +163,7 @@ class MultiHeadAttention(Layer):
         xp = get_array_module(q)
         causal = self.use_causal_mask if use_causal_mask is None else use_causal_mask
         mask = combine_masks(xp, scores.shape, attention_mask, causal, query_mask, value_mask)
+        self._mask = mask
         self._probs = softmax_forward(apply_mask(scores, mask))
         self._dropped = self._dropout.forward(self._probs, training)
         self._context = heads_last(self._dropped @ vh)  # (B, Tq, H*V)
@@ -181,6 +184,8 @@ class MultiHeadAttention(Layer):
         d_vh = self._dropped.transpose(0, 1, 3, 2) @ d_context
         d_probs = self._dropout.backward(d_context @ self._vh.transpose(0, 1, 3, 2))
         d_scores = softmax_backward(self._probs, d_probs)
+        if self._mask is not None:  # masked scores are constants: no gradient reaches them
+            d_scores = d_scores * self._mask
         # S = Qs Kp^T, Qs = Q / sqrt(K): dQ = dS Kp / sqrt(K), dKp = dS^T Qs
         d_qh = (d_scores @ self._kh) / math.sqrt(self.key_dim)
         d_kh = d_scores.transpose(0, 1, 3, 2) @ self._qh

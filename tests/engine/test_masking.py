@@ -239,3 +239,29 @@ def test_that_dropout_and_normalization_pass_a_mask_on_to_the_rnn(rng):
     padded = model.predict(np.array([[3, 5, 0, 0, 0, 0]]), verbose=0)
     np.testing.assert_allclose(padded, model.predict(np.array([[3, 5]]), verbose=0),
                                rtol=1e-5)
+
+
+# ----- attention -------------------------------------------------------------------------------
+ATTENTION = [lambda: layers.MultiHeadAttention(num_heads=2, key_dim=3),
+             lambda: layers.Attention(), lambda: layers.AdditiveAttention()]
+
+
+@pytest.mark.parametrize("make", ATTENTION, ids=["mha", "attention", "additive"])
+def test_that_sequence_masks_reach_attention_and_go_on_with_the_query(make):
+    """Embedding(mask_zero) -> self-attention -> pooling: trailing padding changes nothing."""
+    inputs = Input((None,))
+    x = layers.Embedding(20, 6, mask_zero=True)(inputs)
+    attention = make()
+    x = attention(x, x) if isinstance(attention, layers.MultiHeadAttention) else attention([x, x])
+    model = Model(inputs, layers.GlobalAveragePooling1D()(x))
+    assert model.graph.validate() == []
+    padded = model.predict(np.array([[3, 5, 7, 0, 0]]), verbose=0)
+    np.testing.assert_allclose(padded, model.predict(np.array([[3, 5, 7]]), verbose=0),
+                               rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("make", ATTENTION, ids=["mha", "attention", "additive"])
+def test_that_masked_attention_gradients_match_numerical_ones(make, rng):
+    x = rng.standard_normal((3, 6, 4))
+    mask = _mask(rng)
+    check_layer_gradients(WithMask(make(), [mask, mask]), [x, x.copy()])
