@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-install venv clean bench fuzz gpu-check
+.PHONY: run test test-install test-interop venv clean bench fuzz gpu-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test-install: $(BIN)/python
 	cd / && QT_QPA_PLATFORM=offscreen $(CURDIR)/build/install-venv/bin/layercraft --smoke
 	cd / && $(CURDIR)/build/install-venv/bin/python -c "from engine import datasets; \
 	  (x, y), _ = datasets.load('digits'); print('bundled digits:', x.shape)"
+
+# Export/import round trips against the real onnxruntime, Keras 3 (torch backend) and torchrun.
+test-interop: $(VENV)/.installed-test
+	$(BIN)/python -m pip install -e ".[test,interop-test]"
+	QT_QPA_PLATFORM=offscreen KERAS_BACKEND=torch $(BIN)/python -m pytest -m interop
 
 fuzz: $(VENV)/.installed-test
 	$(BIN)/python bench/fuzz.py
