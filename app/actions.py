@@ -18,6 +18,8 @@ ACTIONS = {
                 "Save the project under a new name"),
     "export_spec": ("&Export Model Spec (JSON)…", (), "export",
                     "Write the model spec that engine.Model.from_spec() reads"),
+    "export_model": ("E&xport…", ("Ctrl+Shift+E",), None,
+                     "Write the model as ONNX, a Keras 3 .keras file or a PyTorch package"),
     "quit": ("&Quit", (S.Quit, "Ctrl+Q"), None, "Close LayerCraft"),
     "undo": ("&Undo", (S.Undo, "Ctrl+Z"), "undo", "Undo the last edit"),
     "redo": ("&Redo", (S.Redo, "Ctrl+Shift+Z", "Ctrl+Y"), "redo", "Redo the last undone edit"),
@@ -88,7 +90,8 @@ def build_menus(window, actions) -> dict:
         action.setObjectName(f"example_{stem}")
         action.setData(stem)
     file_menu.addSeparator()
-    file_menu.addActions([actions["save"], actions["save_as"], actions["export_spec"]])
+    file_menu.addActions([actions["save"], actions["save_as"], actions["export_spec"],
+                          actions["export_model"]])
     file_menu.addSeparator()
     file_menu.addAction(actions["quit"])
     edit = menus["edit"] = bar.addMenu("&Edit")

@@ -14,6 +14,7 @@ from .canvas.view import GraphView
 from .compile_dialog import CompileDialog
 from .commands import SetCompile
 from .document import GraphDocument
+from .export_dialog import ExportDialog
 from .palette import LayerPalette
 from .project_controller import ProjectController
 from .property_editor import PropertyEditor
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         a["save"].triggered.connect(self.project.save)
         a["save_as"].triggered.connect(lambda: self.project.save_as())
         a["export_spec"].triggered.connect(self.export_spec)
+        a["export_model"].triggered.connect(self.open_export_dialog)
         a["quit"].triggered.connect(self.close)
         a["cut"].triggered.connect(self.cut)
         a["copy"].triggered.connect(self.copy)
@@ -226,6 +228,15 @@ class MainWindow(QMainWindow):
         path = save_file(self, "Export model spec", "spec", "model.json", "JSON (*.json)")
         if path:
             self.project.export_spec(path)
+
+    def open_export_dialog(self) -> ExportDialog:
+        """File > Export…: the trained model when there is one, else the canvas."""
+        controller = getattr(self, "training_controller", None)
+        model = controller.current_model() if controller is not None else None
+        source = controller.model_source if model is not None else ""
+        self.dialog = ExportDialog(self.document, model, source, self)
+        self.dialog.open()
+        return self.dialog
 
     def open_compile_dialog(self) -> CompileDialog:
         self.dialog = CompileDialog(self.document, _data_info(self.document), self)

@@ -1,4 +1,4 @@
-"""Headless command line: `python -m engine train|evaluate|predict|summary ...`.
+"""Headless command line: `python -m engine train|evaluate|predict|summary|export ...`.
 
 The same engine the GUI uses, for servers and scripts. Bad options print one clear line and
 exit with code 2; engine errors print their message and exit with code 1.
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import datasets
-from .errors import SpecError
+from .errors import CheckpointError, LayerCraftError, SpecError
 from .model import Model
 
 PROG = "python -m engine"
@@ -64,7 +64,23 @@ def build_parser() -> Parser:
     predict.add_argument("--output", type=Path, help="write all predictions to this .csv")
     summary = sub.add_parser("summary", help="print the model summary")
     summary.add_argument("model", help="a .lcproj, a spec .json or a .lcm checkpoint")
+    _add_export_parser(sub)
     return parser
+
+
+def _add_export_parser(sub):
+    from .interop import FORMATS  # noqa: PLC0415
+
+    formats = "; ".join(f"{name}: {text}" for name, (_, text) in FORMATS.items())
+    export = sub.add_parser("export", help="write a model for another tool: "
+                                           f"{', '.join(FORMATS)}",
+                            description=f"Formats: {formats}.")
+    export.add_argument("model", help="a .lcm checkpoint, or a .lcproj project (the weights of "
+                                      "its last run's best checkpoint)")
+    export.add_argument("--format", required=True, choices=tuple(FORMATS),
+                        help="the format to write")
+    export.add_argument("--output", required=True, type=Path,
+                        help="the file to write (a folder for pytorch)")
 
 
 def _add_data_args(parser):
@@ -91,13 +107,76 @@ def load_any_model(path: str):
         from .checkpoint import load_model  # noqa: PLC0415
 
         return load_model(file), None
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SpecError(f"{path} is not a JSON project or spec ({exc}).") from None
-    if isinstance(document, dict) and document.get("format") == "layercraft.project":
+    document = _read_document(file)
+    if _is_project(document):
         return Model.from_spec(document.get("model", {})), document.get("compile")
     return Model.from_spec(document), None
+
+
+def _read_document(file: Path):
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SpecError(f"{file} is not a JSON project or spec ({exc}).") from None
+
+
+def _is_project(document) -> bool:
+    return isinstance(document, dict) and document.get("format") == "layercraft.project"
+
+
+def load_for_export(path: str):
+    """(model, compile settings or None, notes) of a checkpoint, a project or a spec.
+
+    A project's weights are those of its last run's best checkpoint (else the last one the
+    run listed), as the app reopens them; a project without one, or a spec, gives a model
+    with fresh (untrained) weights, and a note says so.
+    """
+    file = Path(path)
+    if not file.exists():
+        raise SpecError(f"File not found: {path}. Check the path.")
+    if file.suffix == ".lcm":
+        model, compile_config = _from_checkpoint(file)
+        return model, compile_config, [f"Weights: the checkpoint {file.name}."]
+    document = _read_document(file)
+    if not _is_project(document):
+        return Model.from_spec(document), None, [_UNTRAINED + "a spec holds no weights."]
+    project_compile = document.get("compile") or None
+    checkpoint = _last_checkpoint(document.get("runs"), file.parent)
+    if checkpoint is not None and checkpoint.is_file():
+        model, compile_config = _from_checkpoint(checkpoint)
+        return model, compile_config or project_compile, [
+            f"Weights: the last run's checkpoint {checkpoint.name}."]
+    why = ("the project has no trained run." if checkpoint is None else
+           f"the last run's checkpoint {checkpoint} is missing. Train again, or export a "
+           ".lcm file.")
+    return Model.from_spec(document.get("model", {})), project_compile, [_UNTRAINED + why]
+
+
+_UNTRAINED = "Untrained weights: the export holds freshly initialized weights, because "
+
+
+def _from_checkpoint(file: Path):
+    from .checkpoint import assign_weights, read_checkpoint  # noqa: PLC0415
+
+    contents = read_checkpoint(file)
+    try:
+        model = Model.from_spec(contents.spec)
+    except LayerCraftError as exc:
+        raise CheckpointError(f"The checkpoint '{file}' holds a model this LayerCraft cannot "
+                              f"build:\n{exc}") from None
+    assign_weights(model, contents)
+    return model, contents.compile_config
+
+
+def _last_checkpoint(runs, folder: Path) -> Path | None:
+    """The last run's best checkpoint, else the last one it listed (as the app reopens)."""
+    if not isinstance(runs, list) or not runs or not isinstance(runs[-1], dict):
+        return None
+    last = runs[-1]
+    listed = [p for p in last.get("checkpoints") or [] if isinstance(p, str) and p]
+    best = last.get("best_checkpoint")
+    chosen = best if isinstance(best, str) and best else (listed[-1] if listed else None)
+    return None if chosen is None else folder / Path(chosen).expanduser()
 
 
 def load_data(args, input_shape):

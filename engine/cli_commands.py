@@ -1,4 +1,4 @@
-"""The four commands of the headless CLI (`engine.cli` parses, this module runs)."""
+"""The commands of the headless CLI (`engine.cli` parses, this module runs)."""
 
 import csv
 import sys
@@ -6,8 +6,8 @@ import sys
 import numpy as np
 
 from . import backend, callbacks
-from .cli import build_parser, load_any_model, load_data
-from .errors import LayerCraftError
+from .cli import build_parser, load_any_model, load_data, load_for_export
+from .errors import CheckpointError, LayerCraftError
 
 
 def default_loss(model) -> str:
@@ -100,12 +100,27 @@ def run_summary(args) -> int:
     return 0
 
 
+def run_export(args) -> int:
+    from . import interop  # noqa: PLC0415
+
+    model, compile_config, notes = load_for_export(args.model)
+    try:
+        notes += interop.export(model, args.output, args.format, compile_config)
+    except OSError as exc:
+        raise CheckpointError(f"Cannot write {args.output}: {exc.strerror or exc}. Choose a "
+                              "folder you can write to.") from None
+    print(f"wrote {args.output} ({args.format})")
+    for note in notes:
+        print(f"  - {note}")
+    return 0
+
+
 def _print_results(label, logs):
     print(f"{label}: " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
 
 
 COMMANDS = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict,
-            "summary": run_summary}
+            "summary": run_summary, "export": run_export}
 
 
 def main(argv=None) -> int:
