@@ -11,8 +11,17 @@ import os
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from engine import interop
 from engine.errors import LayerCraftError
@@ -32,7 +41,7 @@ LIMITS = {
     "onnx": ("Inference only: no optimizer state, loss, metrics or training history. "
              "Dropout and noise layers are left out, BatchNormalization keeps its moving "
              "statistics. Masks (Embedding mask_zero, Masking) cannot be exported, nor "
-             "layers without an ONNX counterpart (attention, resizing, category encoding)."),
+             "the layers that resize images (Resizing, RandomCrop)."),
     "keras": ("A Keras 3 .keras file (config.json + model.weights.h5), written with h5py, "
               "that keras.saving.load_model reads. The canvas layout, the data settings and "
               "the runs stay in the LayerCraft project."),

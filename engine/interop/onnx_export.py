@@ -4,17 +4,17 @@
     notes = export(model, "model.onnx", "onnx")
 
 The graph walks the model's layers in order; each layer class has a converter in a table
-(`onnx_activations`, `onnx_layers`, `onnx_reshape`, `onnx_conv`, `onnx_recurrent`) that
-writes its ONNX nodes. Inputs keep the model's channels-last layout and a dynamic batch
-axis. Before anything is written, every layer is checked: a layer with no converter, or one
-that uses a mask, is named in a `SpecError` and no file appears. The file is checked with
-`onnx.checker` and written atomically (temporary file, then rename).
+(`onnx_activations`, `onnx_layers`, `onnx_reshape`, `onnx_conv`, `onnx_recurrent`,
+`onnx_attention`) that writes its ONNX nodes. Inputs keep the model's channels-last layout
+and a dynamic batch axis. Before anything is written, every layer is checked: a layer with
+no converter, or one that uses a mask, is named in a `SpecError` and no file appears. The
+file is checked with `onnx.checker` and written atomically (temporary file, then rename).
 """
 
 from .. import __version__
 from ..atomic_write import write_bytes_atomically
 from ..errors import CheckpointError, LayerCraftError, SpecError
-from . import onnx_activations, onnx_conv, onnx_layers, onnx_recurrent, onnx_reshape
+from . import onnx_activations, onnx_attention, onnx_conv, onnx_layers, onnx_recurrent, onnx_reshape
 from .onnx_graph import OPSET, Call, OnnxGraph
 
 #: ONNX IR version 8 is the one that came with opset 17, so runtimes that read the opset
@@ -47,6 +47,7 @@ CONVERTERS = {
     **onnx_reshape.CONVERTERS,
     **onnx_conv.CONVERTERS,
     **onnx_recurrent.CONVERTERS,
+    **onnx_attention.CONVERTERS,
     "TimeDistributed": time_distributed,
 }
 
@@ -205,7 +206,8 @@ def _notes(model) -> list[str]:
     classes = {type(layer).class_name() for layer in model.layers}
     notes = [
         f"ONNX opset {OPSET} (IR version {IR_VERSION}), checked with onnx.checker.",
-        f"Inputs {inputs}: channels-last as in LayerCraft, the batch axis dynamic.",
+        (f"Inputs {inputs}: laid out as in LayerCraft (images channels-last), the batch "
+         "axis dynamic."),
         ("Inference only: the optimizer state, the compile settings (loss, metrics) and the "
          "training history are not in the file."),
     ]

@@ -135,6 +135,11 @@ class OnnxGraph:
         self.initializers.append(self._numpy_helper.from_array(values, name=name))
         return name
 
+    def fill(self, shape: str, value: float) -> str:
+        """A float32 tensor of the run-time `shape` (an int64 tensor) filled with `value`."""
+        filler = self._numpy_helper.from_array(np.asarray([value], dtype=np.float32))
+        return self.op("ConstantOfShape", [shape], value=filler)
+
     # ----- small compositions the converters share -------------------------------------------
     def transpose(self, x: str, perm) -> str:
         return self.op("Transpose", [x], perm=[int(p) for p in perm])

@@ -38,13 +38,29 @@ def dense(g, call):
     return act.apply(g, layer.activation, y)
 
 
+def _ids(g, x):
+    """int64 ids from `x`: the integer Input itself, or whole-number floats rounded."""
+    ids = g.integer_sources.get(x)
+    return ids if ids is not None else g.op("Cast", [g.op("Round", [x])], to=_int64())
+
+
 def embedding(g, call):
-    # y = embeddings[ids]; float ids hold whole numbers (the engine refuses others)
-    ids = g.integer_sources.get(call.x)
-    if ids is None:
-        ids = g.op("Cast", [g.op("Round", [call.x])], to=_int64())
-    return g.op("Gather", [g.weight(call.layer.params["embeddings"], "embeddings"), ids],
-                axis=0)
+    # y = embeddings[ids]
+    return g.op("Gather", [g.weight(call.layer.params["embeddings"], "embeddings"),
+                           _ids(g, call.x)], axis=0)
+
+
+def category_encoding(g, call):
+    # one-hot rows of the ids; multi_hot takes their maximum, count their sum
+    layer, ids = call.layer, _ids(g, call.x)
+    if call.shape == ():
+        ids = g.unsqueeze(ids, [1])  # (batch,) -> (batch, 1)
+    rows = g.op("OneHot", [ids, g.ints([layer.num_tokens], "depth"), g.floats([0.0, 1.0])],
+                axis=-1)  # (batch, n, num_tokens)
+    if layer.output_mode == "one_hot":
+        return g.squeeze(rows, [1]) if call.shape in ((), (1,)) else rows
+    reduce = "ReduceMax" if layer.output_mode == "multi_hot" else "ReduceSum"
+    return g.reduce(reduce, rows, [1], keepdims=False)
 
 
 def _int64():
@@ -156,6 +172,7 @@ IDENTITY_AT_INFERENCE = ("Dropout", "GaussianNoise", "GaussianDropout", "AlphaDr
 CONVERTERS = {
     "Dense": dense,
     "Embedding": embedding,
+    "CategoryEncoding": category_encoding,
     "Rescaling": rescaling,
     "Masking": masking,
     "BatchNormalization": batch_normalization,

@@ -62,7 +62,8 @@ def _blocks(matrix, order):
 
 
 def _weights(layer) -> tuple:
-    """ONNX (W, R, B or None) for `layer`: `(1, gates*u, in)`, `(1, gates*u, u)`, `(1, 2*gates*u)`."""
+    """ONNX `(W, R, B or None)` of `layer`: `(1, gates * u, in)`, `(1, gates * u, u)` and
+    `(1, 2 * gates * u)`."""
     kind = type(layer).class_name()
     order = _LSTM_ORDER if kind == "LSTM" else tuple(range(layer.GATES))
     kernel = _blocks(backend.to_numpy(layer.params["kernel"]), order)

@@ -83,13 +83,18 @@ def center_crop(g, call):
     layer = call.layer
     h, w, _ = call.shape
     if h is None or w is None or h < layer.height or w < layer.width:
-        raise SpecError(
-            f"Layer '{layer.name}' (CenterCrop): ONNX export supports a pure crop, from an "
-            f"input at least {layer.height}x{layer.width} of known size, but the input is "
-            f"{call.shape}, which it would resize. Resize the images before the model, or "
-            "use Cropping2D.")
+        _refuse_resize(call)
     top, left = (h - layer.height) // 2, (w - layer.width) // 2
     return g.slice(call.x, [top, left], [top + layer.height, left + layer.width], [1, 2])
+
+
+def _refuse_resize(call):
+    layer = call.layer
+    raise SpecError(
+        f"Layer '{layer.name}' (CenterCrop): ONNX export supports a pure crop, "
+        f"from an input of known size at least {layer.height}x{layer.width}, but the input "
+        f"is {call.shape}, which the layer would resize. Resize the images before the "
+        "model, or use Cropping2D.")
 
 
 # ----- merges -----------------------------------------------------------------------------

@@ -109,13 +109,13 @@ def test_that_the_canvas_is_exported_with_fresh_weights_and_says_so(dialog, fake
 
 def test_that_an_export_error_is_a_sentence_in_the_dialog(dialog, monkeypatch):
     def refuse(*args, **kwargs):
-        raise SpecError("Layer 'codes' (CategoryEncoding) has no ONNX conversion.")
+        raise SpecError("Layer 'shrink' (Resizing) has no ONNX conversion.")
 
     monkeypatch.setattr(interop, "export", refuse)
     dialog.path_edit.setText("/exports/m.onnx")
     assert not dialog.export()
     assert not dialog.error.isHidden()
-    assert dialog.error.text() == "Layer 'codes' (CategoryEncoding) has no ONNX conversion."
+    assert dialog.error.text() == "Layer 'shrink' (Resizing) has no ONNX conversion."
     assert "Traceback" not in dialog.error.text()
 
 

@@ -173,7 +173,7 @@ LAYER_CASES = {
 for _padding in ("valid", "same"):
     for _strides, _dilation in ((1, 1), (2, 1), (1, 2)):
         _key = f"{_padding}_s{_strides}_d{_dilation}"
-        _window = dict(strides=_strides, dilation_rate=_dilation, padding=_padding)
+        _window = {"strides": _strides, "dilation_rate": _dilation, "padding": _padding}
         LAYER_CASES[f"conv2d_{_key}"] = (IMAGE, [layers.Conv2D(4, (3, 2), **_window)])
         LAYER_CASES[f"depthwise2d_{_key}"] = (IMAGE, [layers.DepthwiseConv2D(
             (3, 2), depth_multiplier=2, **_window)])
@@ -207,6 +207,34 @@ def test_that_merges_and_dot_predict_like_the_engine(tmp_path):
     assert max_difference(Model([a, b, c], outputs), xs, tmp_path) < TOLERANCE
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_that_attention_layers_predict_like_the_engine(causal, tmp_path):
+    query, value, key = Input((5, 4)), Input((6, 4)), Input((6, 3))
+    outputs = [
+        layers.Attention(use_scale=True, use_causal_mask=causal)([query, value]),
+        layers.Attention(score_mode="concat", use_causal_mask=causal)([query, value]),
+        layers.AdditiveAttention(use_causal_mask=causal)([query, value]),
+        layers.MultiHeadAttention(2, 3, use_causal_mask=causal)(query, value),
+        layers.MultiHeadAttention(3, 2, value_dim=5, output_shape=7, use_bias=False,
+                                  use_causal_mask=causal)(query, value, key),
+    ]
+    model = randomize(Model([query, value, key], outputs))
+    xs = [batch((5, 4)), batch((6, 4), seed=2), batch((6, 3), seed=3)]
+    assert max_difference(model, xs, tmp_path) < TOLERANCE
+
+
+def test_that_self_attention_over_an_image_predicts_like_the_engine(tmp_path):
+    image = Input((4, 5, 3))
+    model = randomize(Model(image, layers.MultiHeadAttention(2, 4)(image, image)))
+    assert max_difference(model, batch((4, 5, 3)), tmp_path) < TOLERANCE
+
+
+@pytest.mark.parametrize("mode", ["one_hot", "multi_hot", "count"])
+def test_that_category_encoding_predicts_like_the_engine(mode, tmp_path):
+    model = _seq((3,), layers.CategoryEncoding(6, output_mode=mode))
+    assert max_difference(model, token_ids((3,), 6), tmp_path) < TOLERANCE
+
+
 def test_that_integer_inputs_stay_integer_token_ids(tmp_path):
     ids = Input((6,), dtype="int32")
     model = randomize(Model(ids, layers.GRU(4)(layers.Embedding(30, 5)(ids))))
@@ -217,9 +245,9 @@ def test_that_integer_inputs_stay_integer_token_ids(tmp_path):
 
 # ----- refusals ---------------------------------------------------------------------------
 def test_that_an_unsupported_layer_is_named_and_nothing_is_written(tmp_path):
-    model = _seq((3,), layers.CategoryEncoding(10, name="codes"), layers.Dense(2))
+    model = _seq((8, 8, 3), layers.Resizing(4, 4, name="shrink"), layers.Flatten())
     target = tmp_path / "m.onnx"
-    with pytest.raises(SpecError, match=r"'codes' \(CategoryEncoding\).*Nothing was written"):
+    with pytest.raises(SpecError, match=r"'shrink' \(Resizing\).*Nothing was written"):
         export(model, target, "onnx")
     assert list(tmp_path.iterdir()) == []
 
@@ -227,7 +255,7 @@ def test_that_an_unsupported_layer_is_named_and_nothing_is_written(tmp_path):
 def test_that_a_failed_export_leaves_an_existing_file_as_it_was(tmp_path):
     target = tmp_path / "m.onnx"
     target.write_bytes(b"the previous export")
-    model = _seq((3,), layers.CategoryEncoding(10), layers.Dense(2))
+    model = _seq((8, 8, 3), layers.Resizing(4, 4), layers.Flatten())
     with pytest.raises(SpecError):
         export(model, target, "onnx")
     assert target.read_bytes() == b"the previous export"
