@@ -120,7 +120,11 @@ def to_onnx(model):
 # ----- checks -----------------------------------------------------------------------------
 def check_exportable(model) -> None:
     """Raises a `SpecError` naming every layer ONNX export cannot convert, or that uses a
-    mask (ONNX has no masks)."""
+    mask (ONNX has no masks), or when the model has no graph yet."""
+    if getattr(model, "_graph", None) is None:
+        raise SpecError(f"Model '{model.name}' has no Input yet, so its shapes are unknown. "
+                        "Nothing was written. Start it with Input(shape), or call it on data "
+                        "first.")
     missing = [f"'{name}' ({type(layer).class_name()})" for name, layer, parents in model._plan
                if parents and type(layer).class_name() not in CONVERTERS]
     if missing:

@@ -273,3 +273,8 @@ def test_that_a_recurrent_activation_onnx_lacks_is_refused_by_name(tmp_path):
     model = _seq(SEQUENCE, layers.LSTM(3, activation="gelu", name="lstm_gelu"))
     with pytest.raises(SpecError, match="'lstm_gelu'.*'gelu'.*Expected one of"):
         export(model, tmp_path / "m.onnx", "onnx")
+
+
+def test_that_a_model_without_an_input_yet_is_refused(tmp_path):
+    with pytest.raises(SpecError, match="no Input yet"):
+        export(Sequential([layers.Dense(3)]), tmp_path / "m.onnx", "onnx")
