@@ -328,12 +328,33 @@ def load_model(path, compile: bool = True, device: str = "cpu"):
 
 
 def load_weights(model, path) -> None:
-    """Loads the weights saved at `path` (a weights file or a checkpoint) into `model`.
+    """Loads the weights saved at `path` into `model`: a weights file, a checkpoint, or a
+    `.safetensors` file of weights named as LayerCraft names them ("0000:dense/kernel"), such
+    as the one an exported PyTorch package's train.py writes.
 
     Raises:
         CheckpointError: naming the first weight whose name or shape does not match.
     """
+    if os.fspath(path).lower().endswith(".safetensors"):
+        assign_weights(model, read_safetensors_weights(path))
+        return
     assign_weights(model, read_checkpoint(path))
+
+
+def read_safetensors_weights(path) -> CheckpointContents:
+    """The weights of a bare `.safetensors` file, checked as a checkpoint's are (float32,
+    LayerCraft's names, numbered 0..n-1); it holds no spec, so `spec` is empty."""
+    path = os.fspath(path)
+    try:
+        if os.path.getsize(path) > checkpoint_archive.MAX_MEMBER_BYTES:
+            raise CheckpointError(f"The weights file '{path}' is larger than LayerCraft reads "
+                                  f"({checkpoint_archive.MAX_MEMBER_BYTES} bytes).")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise CheckpointError(f"Cannot read the weights file '{path}': {exc.strerror}.") from None
+    return CheckpointContents(path=path, kind="weights", format_version=1, engine_version="",
+                              created="", spec={}, weights=_read_weights(path, data))
 
 
 def assign_weights(model, contents: CheckpointContents) -> None:
