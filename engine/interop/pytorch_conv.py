@@ -3,8 +3,8 @@
 Keras's `padding="same"` pads `total = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0)`
 with `total // 2` before and the rest after (`out = ceil(in / stride)`). PyTorch pads both
 sides alike, so an uneven split becomes an explicit `F.pad` before a convolution; pooling is
-matched with PyTorch's own padding and `ceil_mode` where they give the same windows, and
-refused otherwise.
+matched with PyTorch's own padding and `ceil_mode` where they give the same windows, else
+max pooling pads with -inf first; such an average pooling is refused.
 """
 
 import math
@@ -91,8 +91,8 @@ def _torch_pool_size(size, k, s, p, ceil_mode) -> int:
     return out
 
 
-def _pool_options(ctx, pool, strides) -> tuple[list, bool]:
-    """(PyTorch padding per axis, ceil_mode) giving Keras's windows, or a refusal."""
+def _pool_options(ctx, pool, strides):
+    """(PyTorch padding per axis, ceil_mode) giving Keras's windows, or None."""
     if ctx.config["padding"] == "valid":
         return [0] * len(pool), False
     pads = [before for before, _ in _same_pads(ctx, pool, strides, [1] * len(pool))]
@@ -101,19 +101,26 @@ def _pool_options(ctx, pool, strides) -> tuple[list, bool]:
                _torch_pool_size(size, k, s, p, ceil_mode) == math.ceil(size / s)
                for size, k, s, p in zip(ctx.input_shape, pool, strides, pads)):
             return pads, ceil_mode
-    raise refuse(ctx, "this padding='same' window layout", "windows PyTorch's pooling can "
-                 "reproduce (a fixed input size; odd pool sizes or stride = pool size)",
-                 ctx.config["pool_size"], "use padding='valid', or an input size divisible by "
-                 "the strides.")
+    return None
 
 
 def _pooling(kind: str, dims: int):
     def translate(ctx: LayerContext) -> TorchLayer:
         pool = _as_tuple(ctx.config["pool_size"], dims)
         strides = _as_tuple(ctx.config["strides"] or pool, dims)
-        pads, ceil_mode = _pool_options(ctx, pool, strides)
-        options = [_tuple_text(pool)]
-        options += [f"stride={_tuple_text(strides)}"] * (strides != pool)
+        options = [_tuple_text(pool)] + [f"stride={_tuple_text(strides)}"] * (strides != pool)
+        found = _pool_options(ctx, pool, strides)
+        if found is None and kind == "Max":  # pad with -inf: padding never wins a max
+            pads = _f_pad(_same_pads(ctx, pool, strides, [1] * dims))
+            return TorchLayer(
+                module=f"nn.MaxPool{dims}d({', '.join(options)})", wants=CF,
+                call=lambda k: f"{k.module}(F.pad({k.x}, {pads}, value=float('-inf')))",
+                comment="Keras padding='same' pads unevenly: F.pad in forward")
+        if found is None:
+            raise refuse(ctx, "this padding='same' window layout", "windows PyTorch's pooling "
+                         "can reproduce (a fixed input size; odd pool sizes or strides > 1)",
+                         ctx.config["pool_size"], "use padding='valid', or an odd pool size.")
+        pads, ceil_mode = found
         if any(pads):
             options.append(f"padding={_tuple_text(pads)}")
             if kind == "Avg":  # Keras averages over the input values only

@@ -285,3 +285,26 @@ def test_that_load_weights_refuses_foreign_tensor_names(tmp_path):
         safetensors_io.encode({"fc.weight": np.zeros((3, 4), np.float32)}))
     with pytest.raises(CheckpointError, match="fc.weight"):
         Sequential([Input((4,)), layers.Dense(3)]).load_weights(tmp_path / "w.safetensors")
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("layer, shape", [
+    (layers.Conv2D(2, 4, strides=3, padding="same"), (7, 8, 3)),
+    (layers.Conv2D(2, 3, strides=2, padding="same", dilation_rate=1), (6, 6, 3)),
+    (layers.Conv1D(2, 2, padding="same", dilation_rate=2), (7, 3)),
+    (layers.MaxPooling2D(2, strides=1, padding="same"), (5, 6, 3)),
+    (layers.MaxPooling2D(3, strides=2, padding="same"), (6, 7, 3)),
+    (layers.AveragePooling2D(3, strides=1, padding="same"), (5, 5, 3)),
+    (layers.AveragePooling2D(2, padding="same"), (7, 6, 3)),
+    (layers.AveragePooling1D(4, strides=3, padding="same"), (8, 3)),
+])
+def test_that_keras_same_padding_gives_the_same_windows(tmp_path, layer, shape):
+    x = np.random.default_rng(6).normal(size=(2, *shape)).astype(np.float32)
+    assert _max_difference(Sequential([Input(shape), layer]), x, tmp_path / "pkg") < 1e-5
+
+
+def test_that_an_average_pooling_pytorch_cannot_pad_alike_is_refused(tmp_path):
+    model = Sequential([Input((6, 6, 1)),
+                        layers.AveragePooling2D(2, strides=1, padding="same", name="smooth")])
+    with pytest.raises(SpecError, match="'smooth'.*padding='same'.*Fix:"):
+        export(model, tmp_path / "pkg")
