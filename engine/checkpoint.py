@@ -304,7 +304,8 @@ def load_model(path, compile: bool = True, device: str = "cpu"):
     compile settings, optimizer state, history (`model.history`) and `model.training_state`.
 
     Args:
-        path: A checkpoint (`.lcm`) or a weights file (gives an uncompiled model).
+        path: A checkpoint (`.lcm`), a weights file (gives an uncompiled model), or a Keras 3
+            `.keras` file (read by `engine.interop.keras_import`; needs h5py).
         compile: Whether to compile with the saved settings and restore the optimizer.
         device: `"cpu"`, `"gpu"` or `"auto"`.
 
@@ -313,6 +314,10 @@ def load_model(path, compile: bool = True, device: str = "cpu"):
     """
     from .model import Model  # noqa: PLC0415 - the model module may import this one
 
+    if os.fspath(path).lower().endswith(".keras"):
+        from .interop import keras_import  # noqa: PLC0415 - optional format, h5py inside
+
+        return keras_import.load(path, compile=compile, device=device)
     contents = read_checkpoint(path)
     try:
         model = Model.from_spec(contents.spec, device=device)

@@ -143,8 +143,9 @@ def _checked_infos(path: str, archive: zipfile.ZipFile) -> dict:
 
 def _foreign_message(path: str, names: list) -> str:
     if _KERAS_MEMBERS & set(names):
-        return (f"'{path}' is a Keras archive, not a LayerCraft checkpoint. LayerCraft cannot "
-                "load Keras files: rebuild the model in LayerCraft, or choose a .lcm file.")
+        return (f"'{path}' is a Keras archive, not a LayerCraft checkpoint. Open it with "
+                "load_model() under a name ending in .keras (LayerCraft reads Keras 3 files), "
+                "or choose a .lcm file.")
     return (f"'{path}' is a zip archive but not a LayerCraft checkpoint (it has no "
             f"{MANIFEST}). Choose a file saved by LayerCraft (.lcm or .weights.lcw).")
 
