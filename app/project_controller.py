@@ -2,7 +2,10 @@
 
 Keeps the project's file path and title, asks before unsaved work is lost, and runs the
 autosaver. Questions to the user go through replaceable callables (`ask_*`), so tests can
-answer them without modal dialogs.
+answer them without modal dialogs. Open also reads a Keras 3 `.keras` file: its model
+becomes a new, unsaved project (as a `.lcm` checkpoint does through Open Checkpoint: the
+layers on the canvas, the compile settings, the model with its weights for Evaluate,
+Predict and Continue training).
 """
 
 import os
@@ -11,10 +14,17 @@ import traceback
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from engine.errors import LayerCraftError
+from engine.graph import ModelGraph
+
 from . import examples, messages, project_io, questions, settings
+from .auto_layout import auto_layout
 from .autosave import Autosaver, find_recoveries, read_recovery
 
+KERAS_SUFFIX = ".keras"
 FILTER = "LayerCraft projects (*.lcproj)"
+OPEN_FILTER = ("Projects and Keras models (*.lcproj *.keras);;LayerCraft projects (*.lcproj);;"
+               "Keras 3 models (*.keras)")
 SHOWN_REPAIRS = 8  # lines in the message; the details list them all
 
 
@@ -65,6 +75,8 @@ class ProjectController(QObject):
 
     def open_path(self, path, as_template=False) -> bool:
         """Loads `path`; a bad file changes nothing and shows what is wrong."""
+        if str(path).lower().endswith(KERAS_SUFFIX):
+            return self.open_keras(path)
         try:
             project = project_io.load(path)
             project_io.into_document(self.document, project)
@@ -84,6 +96,62 @@ class ProjectController(QObject):
             self.document._set_extra_dirty()  # what is shown differs from the file
             self._show_repairs(os.path.basename(path), project.warnings)
         return True
+
+    def open_keras(self, path) -> bool:
+        """Opens the Keras 3 model at `path` as a new, unsaved project; a file the engine
+        cannot read (or a model with layers it does not have) changes nothing and says why."""
+        from engine.interop import keras_import  # noqa: PLC0415 - needs the optional h5py
+
+        try:
+            model, notes = keras_import.import_model(path)
+            spec = model.to_spec()
+            layout = auto_layout(ModelGraph.from_spec(spec))
+        except (LayerCraftError, OSError) as exc:
+            messages.show_error(self.widget, str(exc), traceback.format_exc(),
+                                "Cannot open Keras model")
+            return False
+        self.document.load(spec, layout=layout, compile_spec=self._compile_spec_of(model))
+        name = os.path.basename(path)
+        self._set_identity(None, os.path.splitext(name)[0])  # Save asks for a .lcproj name
+        self.document._set_extra_dirty()  # nothing of it is saved as a project yet
+        self.settings.add_recent(path)
+        self.settings.set_last_dir(path)
+        self.recent_changed.emit()
+        self._use_model(model, f"Keras file {name}")
+        self._show_keras_notes(name, notes)
+        return True
+
+    def _compile_spec_of(self, model) -> dict:
+        """The document's compile spec for the model's compile settings (or the current)."""
+        config, current = getattr(model, "compile_config", None), self.document.compile_spec
+        if not config:
+            return dict(current)
+        optimizer = config.get("optimizer") or current.get("optimizer")
+        if isinstance(optimizer, dict):
+            kept = {k: v for k, v in (optimizer.get("config") or {}).items() if k != "name"}
+            optimizer = {"class_name": optimizer.get("class_name"), "config": kept}
+        metrics = config.get("metrics") or []
+        return {"optimizer": optimizer, "loss": config.get("loss", current.get("loss")),
+                "metrics": list(metrics) if isinstance(metrics, (list, tuple)) else [metrics],
+                "device": current.get("device", "auto")}
+
+    def _use_model(self, model, source: str) -> None:
+        """Hands the opened model, weights included, to the window's training controller."""
+        controller = getattr(self.widget, "training_controller", None)
+        if controller is not None:
+            controller.set_model(model, source)
+
+    def _show_keras_notes(self, name: str, notes: list[str]) -> None:
+        if not notes:
+            messages.notify(f"Opened the Keras model {name}")
+            return
+        lines = [f"• {n}" for n in notes[:SHOWN_REPAIRS]]
+        if len(notes) > SHOWN_REPAIRS:
+            lines.append(f"… and {len(notes) - SHOWN_REPAIRS} more (Show Details…).")
+        messages.show_error(self.widget, f"'{name}' opened; {len(notes)} setting(s) could not "
+                            "be kept as Keras had them:\n\n" + "\n".join(lines),
+                            "\n".join(notes), "Keras model opened with notes")
+        messages.notify(f"Opened the Keras model {name} with {len(notes)} note(s)")
 
     def _show_repairs(self, name: str, warnings: list[str]) -> None:
         """Tells what the schema check reset or clamped; the project is open already."""
@@ -179,8 +247,8 @@ class ProjectController(QObject):
 
     # ----- default questions (modal; tests replace them) ----------------------------------------
     def _ask_open_path(self):
-        path, _ = QFileDialog.getOpenFileName(self.widget, "Open project",
-                                              self.settings.last_dir(), FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.widget, "Open project or Keras model",
+                                              self.settings.last_dir(), OPEN_FILTER)
         return path
 
     def _ask_save_path(self):
