@@ -118,6 +118,8 @@ def _unwrap(value, kind):
     if not isinstance(value, dict):
         raise _Unusable(f"the {kind} {value!r} is not a name or a Keras object.")
     class_name, module = value.get("class_name"), value.get("module")
+    if class_name == "function":  # a function: its name, when it is Keras's own
+        return _function_name(value, kind)
     if not (isinstance(module, str) and module.split(".")[0] == "keras") or \
             value.get("registered_name") not in (None, class_name) or \
             class_name not in registry.names(kind):
@@ -128,3 +130,12 @@ def _unwrap(value, kind):
         raise _Unusable(f"the {kind} {class_name} has no config object.")
     return {"class_name": class_name,
             "config": {k: v for k, v in config.items() if v is not None}}
+
+
+def _function_name(value, kind) -> str:
+    name, module = value.get("config"), value.get("module")
+    if not isinstance(name, str) or not isinstance(module, str) or \
+            module.split(".")[0] != "keras":
+        raise _Unusable(f"the {kind} {name!r} is a custom function (module {module!r}), whose "
+                        "code is not in the file.")
+    return name

@@ -253,7 +253,12 @@ def _note_dropped(owner, key, value, notes) -> None:
 
 
 def _settings(values: dict) -> str:
-    return ", ".join(f"`{k}={v!r}`" for k, v in values.items())
+    """`key=value` for a message; a Keras object shows as its class name."""
+    return ", ".join(f"`{k}={_brief(v)!r}`" for k, v in values.items())
+
+
+def _brief(value):
+    return value["class_name"] if isinstance(value, dict) and "class_name" in value else value
 
 
 def _value_from_keras(owner, key, value, notes):

@@ -18,8 +18,8 @@ from ..errors import CheckpointError, LayerCraftError
 from ..model import Model
 from . import keras_compile
 from .keras_archive import CONFIG, METADATA, WEIGHTS, read_json, unpack
-from .keras_graph import spec_from_keras
-from .keras_weights import assign_weights, h5py_module
+from .keras_spec import spec_from_keras
+from .keras_weights import assign_weights
 
 
 def load(path, compile: bool = True, device: str = "cpu") -> Model:
@@ -43,10 +43,10 @@ def import_model(path, compile: bool = True, device: str = "cpu") -> tuple[Model
     Raises:
         CheckpointError: for a damaged or foreign file, and for a model with layers the
             engine cannot rebuild (each named, with its class).
-        LayerCraftError: when h5py is not installed.
+        LayerCraftError: when h5py is not installed (checked once the model is rebuilt, so
+            a foreign or refused model says so first).
     """
     path = os.fspath(path)
-    h5py_module()
     members = unpack(path)
     config = read_json(path, members, CONFIG)
     if METADATA in members and not isinstance(read_json(path, members, METADATA), dict):
@@ -70,6 +70,10 @@ def _build(path, config, notes, device):
     except LayerCraftError as exc:
         raise CheckpointError(f"'{path}' is a Keras archive, but LayerCraft cannot open the "
                               f"model in it:\n{exc}") from None
+    except RecursionError:
+        raise CheckpointError(f"'{path}' is a Keras archive whose layers are nested too deeply "
+                              "(wrappers inside wrappers) to rebuild. Use an original copy of "
+                              "the file.") from None
 
 
 def _compile(model, keras_config, notes) -> None:

@@ -72,6 +72,19 @@ def test_that_keras_opens_an_exported_mlp_and_predicts_the_same(keras, tmp_path,
 
 
 @pytest.mark.interop
+def test_that_a_learning_rate_schedule_and_loss_objects_reach_keras(keras, tmp_path):
+    model = mlp()
+    schedule = engine.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.9)
+    model.compile(optimizer=engine.optimizers.SGD(schedule, momentum=0.9),
+                  loss=engine.losses.Huber(), metrics=[engine.metrics.MeanAbsoluteError()])
+    keras_export.export(model, tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert type(loaded.optimizer).__name__ == "SGD" and loaded.optimizer.momentum == 0.9
+    assert type(loaded.optimizer._learning_rate).__name__ == "ExponentialDecay"
+    assert type(loaded.loss).__name__ == "Huber"
+
+
+@pytest.mark.interop
 def test_that_keras_opens_an_exported_cnn_and_predicts_the_same(keras, tmp_path, rng):
     model = Sequential([Input((12, 12, 3)), layers.Conv2D(4, 3, activation="relu"),
                         layers.BatchNormalization(), layers.MaxPooling2D(),

@@ -8,6 +8,7 @@ their files with the engine's exporter and need only h5py."""
 import io
 import json
 import os
+import sys
 import zipfile
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -17,7 +18,7 @@ import pytest
 
 import engine
 from engine import Input, Sequential, layers
-from engine.errors import CheckpointError
+from engine.errors import CheckpointError, LayerCraftError
 from engine.interop import keras_export, keras_import
 from tests.engine.keras_layer_cases import (
     CASES,
@@ -75,6 +76,37 @@ def test_that_a_keras_mlp_opens_with_its_compile_settings(keras, tmp_path, rng):
     assert opened.optimizer.get_config()["learning_rate"] == pytest.approx(0.005)
     assert opened.compile_config["loss"] == "sparse_categorical_crossentropy"
     opened.fit(x, rng.integers(0, 3, 16), epochs=1, verbose=0)  # it trains as it is
+
+
+@pytest.mark.interop
+def test_that_a_custom_loss_leaves_the_model_uncompiled_with_a_note(keras, tmp_path):
+    @keras.saving.register_keras_serializable(package="Colleague")
+    def squared(y, p):
+        return keras.ops.mean((y - p) ** 2)
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss=squared)
+    model.save(tmp_path / "loss.keras")
+    opened, notes = keras_import.import_model(tmp_path / "loss.keras")
+    assert opened.compile_config is None
+    assert notes == [("The compile settings were not used: the loss 'Colleague>squared' is a "
+                      "custom function (module 'builtins'), whose code is not in the file. "
+                      "Compile the model yourself.")]
+
+
+@pytest.mark.interop
+def test_that_training_only_settings_are_dropped_with_notes(keras, tmp_path, rng):
+    L = keras.layers
+    model = keras.Sequential([keras.Input((5, 3)), L.LSTM(4, dropout=0.2, name="lstm"),
+                              L.Dense(2, kernel_constraint="non_neg", name="out")])
+    x = rng.normal(size=(6, 5, 3)).astype("float32")
+    opened, notes = keras_import.import_model(saved(model, tmp_path / "t.keras", rng))
+    assert max_difference(model.predict(x, verbose=0), opened.predict(x, verbose=0)) < TOLERANCE
+    assert notes == [
+        ("Layer 'lstm' (LSTM): `dropout=0.2` was dropped: it acts only in training, and "
+         "LayerCraft has no such setting."),
+        ("Layer 'out' (Dense): `kernel_constraint='NonNeg'` was dropped: it acts only in "
+         "training, and LayerCraft has no such setting.")]
 
 
 @pytest.mark.interop
@@ -334,4 +366,31 @@ def test_that_a_damaged_file_says_so(h5py, tmp_path):
     path = exported(tmp_path)
     rewrite(path, weights=lambda data: b"not hdf5")
     with pytest.raises(CheckpointError, match=r"model.weights.h5\) are not a readable HDF5"):
+        engine.load_model(path)
+
+
+def test_that_wrappers_nested_beyond_reason_are_refused(h5py, tmp_path):
+    path = exported(tmp_path)
+
+    def deep(config):
+        inner = config["config"]["layers"][1]
+        for i in range(300):
+            inner = {"module": "keras.layers", "class_name": "TimeDistributed",
+                     "config": {"name": f"td{i}", "layer": inner}}
+        config["config"]["layers"][1] = inner
+        return config
+
+    rewrite(path, config=deep)
+    with pytest.raises(CheckpointError, match="nested too deeply"):
+        engine.load_model(path)
+
+
+def test_that_opening_without_h5py_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    config, _ = keras_export.model_config(mlp(), [])
+    path = tmp_path / "m.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", b"")
+    with pytest.raises(LayerCraftError, match=r'pip install "layercraft\[keras\]"'):
         engine.load_model(path)
