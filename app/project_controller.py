@@ -10,6 +10,7 @@ Predict and Continue training).
 
 import os
 import traceback
+from types import SimpleNamespace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -20,6 +21,7 @@ from engine.graph import ModelGraph
 from . import examples, messages, project_io, questions, settings
 from .auto_layout import auto_layout
 from .autosave import Autosaver, find_recoveries, read_recovery
+from .training.checkpoints import compile_spec_from
 
 KERAS_SUFFIX = ".keras"
 FILTER = "LayerCraft projects (*.lcproj)"
@@ -122,18 +124,13 @@ class ProjectController(QObject):
         return True
 
     def _compile_spec_of(self, model) -> dict:
-        """The document's compile spec for the model's compile settings (or the current)."""
-        config, current = getattr(model, "compile_config", None), self.document.compile_spec
+        """The document's compile spec for the model's compile settings (as for a checkpoint);
+        the current one when the file had none the engine could use."""
+        config = getattr(model, "compile_config", None)
         if not config:
-            return dict(current)
-        optimizer = config.get("optimizer") or current.get("optimizer")
-        if isinstance(optimizer, dict):
-            kept = {k: v for k, v in (optimizer.get("config") or {}).items() if k != "name"}
-            optimizer = {"class_name": optimizer.get("class_name"), "config": kept}
-        metrics = config.get("metrics") or []
-        return {"optimizer": optimizer, "loss": config.get("loss", current.get("loss")),
-                "metrics": list(metrics) if isinstance(metrics, (list, tuple)) else [metrics],
-                "device": current.get("device", "auto")}
+            return dict(self.document.compile_spec)
+        saved = SimpleNamespace(compile_config=config, training={})
+        return compile_spec_from(saved, self.document.compile_spec)
 
     def _use_model(self, model, source: str) -> None:
         """Hands the opened model, weights included, to the window's training controller."""

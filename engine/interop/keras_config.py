@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from .. import initializers, registry, regularizers
 from ..activations import NAMES as ACTIVATIONS
 from ..errors import LayerCraftError, SpecError
+from ..layers.wrappers import inner_layer
 
 LAYERS_MODULE = "keras.layers"
 FLOAT32_POLICY = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
@@ -130,8 +131,6 @@ def _all_rnn_keys() -> set:
 
 
 def _time_distributed_to_keras(name, config) -> dict:
-    from ..layers.wrappers import inner_layer  # noqa: PLC0415 - layers import the registry
-
     inner = inner_layer(owner_of(name, "TimeDistributed"), config.pop("layer"))
     inner_config = {k: v for k, v in inner.get_config().items() if k != "name"}
     keras = to_keras(type(inner).class_name(), f"{name}_inner", inner_config)
