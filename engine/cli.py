@@ -75,8 +75,8 @@ def _add_export_parser(sub):
     export = sub.add_parser("export", help="write a model for another tool: "
                                            f"{', '.join(FORMATS)}",
                             description=f"Formats: {formats}.")
-    export.add_argument("model", help="a .lcm checkpoint, or a .lcproj project (the weights of "
-                                      "its last run's best checkpoint)")
+    export.add_argument("model", help="a .lcm checkpoint, a .keras file, or a .lcproj project "
+                                      "(the weights of its last run's best checkpoint)")
     export.add_argument("--format", required=True, choices=tuple(FORMATS),
                         help="the format to write")
     export.add_argument("--output", required=True, type=Path,
@@ -103,7 +103,7 @@ def load_any_model(path: str):
     file = Path(path)
     if not file.exists():
         raise SpecError(f"File not found: {path}. Check the path.")
-    if file.suffix == ".lcm":
+    if file.suffix.lower() in (".lcm", ".keras"):
         from .checkpoint import load_model  # noqa: PLC0415
 
         return load_model(file), None
@@ -125,7 +125,8 @@ def _is_project(document) -> bool:
 
 
 def load_for_export(path: str):
-    """(model, compile settings or None, notes) of a checkpoint, a project or a spec.
+    """(model, compile settings or None, notes) of a checkpoint, a Keras 3 `.keras` file, a
+    project or a spec.
 
     A project's weights are those of its last run's best checkpoint (else the last one the
     run listed), as the app reopens them; a project without one, or a spec, gives a model
@@ -137,6 +138,11 @@ def load_for_export(path: str):
     if file.suffix == ".lcm":
         model, compile_config = _from_checkpoint(file)
         return model, compile_config, [f"Weights: the checkpoint {file.name}."]
+    if file.suffix.lower() == ".keras":
+        from .interop.keras_import import import_model  # noqa: PLC0415 - h5py inside
+
+        model, notes = import_model(file)
+        return model, model.compile_config, [f"Weights: the Keras file {file.name}.", *notes]
     document = _read_document(file)
     if not _is_project(document):
         return Model.from_spec(document), None, [_UNTRAINED + "a spec holds no weights."]

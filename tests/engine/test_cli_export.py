@@ -93,6 +93,16 @@ def test_that_a_missing_checkpoint_gives_untrained_weights_and_names_it(tmp_path
     assert notes[0].startswith("Untrained weights") and "deleted.lcm" in notes[0]
 
 
+@pytest.mark.interop
+def test_that_a_keras_file_exports_its_weights(tmp_path):
+    pytest.importorskip("h5py")
+    trained = small_model()
+    interop.export(trained, tmp_path / "colleague.keras", "keras")
+    model, _, notes = load_for_export(str(tmp_path / "colleague.keras"))
+    assert same_weights(model, trained)
+    assert notes[0] == "Weights: the Keras file colleague.keras."
+
+
 # ----- the command ------------------------------------------------------------------------
 def test_that_export_dispatches_and_prints_the_notes(checkpoint, tmp_path, fake_export, capsys):
     path, trained = checkpoint
