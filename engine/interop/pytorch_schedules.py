@@ -16,7 +16,7 @@ _HEADER = 'def learning_rate(step: int) -> float:\n    """{doc}"""\n'
 
 def _periods(c: dict, steps_key: str = "decay_steps") -> str:
     ratio = f"step / {c[steps_key]}"
-    return f"math.floor({ratio})" if c.get("staircase") else ratio
+    return f"math.floor({ratio})" if c.get("staircase") else f"({ratio})"
 
 
 def _exponential(c):

@@ -112,9 +112,8 @@ def train_epoch(model, loader, optimizer, device, step):
     total, count = 0.0, 0
     for x, y in loader:
         x, y = x.to(device), y.to(device)
+        prepare_step(optimizer, step)
         rate = learning_rate(step)
-        for group in optimizer.param_groups:
-            group["lr"] = rate
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y) + regularization(model.module)
         loss.backward()

@@ -103,14 +103,11 @@ def _root_epsilon(eps: float) -> list:
 def _optimizer_lines(name: str, c: dict) -> tuple[list, bool]:
     """(constructor lines after `params, lr=...,`, whether torch applies the weight decay)."""
     if name == "SGD":
-        return [f"momentum={c['momentum']}, nesterov={c['nesterov']},",
-                "# Keras: v = m * v - lr * g, w += v; PyTorch: b = m * b + g, w -= lr * b;",
-                "# the same steps while the learning rate is constant"], False
+        return [f"momentum={c['momentum']}, nesterov={c['nesterov']},"], False
     if name in ("Adam", "AdamW"):
         decay = c.get("weight_decay") or 0.0
-        return [f"betas=({c['beta_1']}, {c['beta_2']}), eps={c['epsilon']}, amsgrad={c['amsgrad']},",
-                "# Keras adds eps to sqrt(v) before the bias correction, PyTorch after:",
-                "# the steps differ by eps-sized terms in the first steps only",
+        return [f"betas=({c['beta_1']}, {c['beta_2']}), amsgrad={c['amsgrad']},",
+                "eps=KERAS_EPSILON,  # made Keras's before each step: see prepare_step",
                 *([f"weight_decay={decay},  # decoupled, w -= lr * wd * w, as Keras"]
                   if name == "AdamW" or decay else [])], True
     if name == "RMSprop":
@@ -120,10 +117,12 @@ def _optimizer_lines(name: str, c: dict) -> tuple[list, bool]:
         return [f"initial_accumulator_value={c['initial_accumulator_value']},",
                 *_root_epsilon(c["epsilon"])], False
     if name == "Adamax":
-        return [f"betas=({c['beta_1']}, {c['beta_2']}), eps={c['epsilon']},"], False
+        return [f"betas=({c['beta_1']}, {c['beta_2']}), eps={c['epsilon']},",
+                "# Keras: u = max(beta_2 * u, |g|), w -= lr * m / ((1 - beta_1 ** t) * (u + eps));",
+                "# PyTorch adds eps inside the max: the same steps wherever |g| >> eps"], False
     if name == "Nadam":
         return [f"betas=({c['beta_1']}, {c['beta_2']}), eps={c['epsilon']},",
-                "momentum_decay=0.004,  # Keras's momentum schedule 0.96 ** (0.004 * t)"], False
+                "momentum_decay=1.0,  # Keras 3's mu_t = beta_1 * (1 - 0.5 * 0.96 ** t)"], False
     raise UnsupportedTraining(
         f"train.py has no PyTorch version of the optimizer {name}. Supported: SGD, Adam, "
         "AdamW, RMSprop, Adagrad, Adamax, Nadam.")
@@ -141,12 +140,46 @@ def optimizer_code(identifier) -> tuple[str, float, str, dict]:
     decay = config.get("weight_decay") or 0.0
     torch_class = "AdamW" if name == "Adam" and decay else _TORCH_CLASS[name]
     body = "\n".join(f"        {line}" for line in lines)
-    code = (f"def make_optimizer(parameters):\n"
-            f'    """Keras {name}: the learning rate is set before each step (see '
-            f'learning_rate)."""\n'
+    constants, prepare = _prepare_step(name, config, isinstance(config["learning_rate"], dict))
+    code = (f"{constants}def make_optimizer(parameters):\n"
+            f'    """Keras {name}; prepare_step sets the learning rate before each step."""\n'
             f"    return torch.optim.{torch_class}(\n        parameters, lr=learning_rate(0),\n"
-            f"{body}\n    )\n")
+            f"{body}\n    )\n\n\n{prepare}")
     return code, 0.0 if decays_itself else decay, name, config
+
+
+_ADAM_EPSILON = """\
+    # Keras: w -= lr * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t) * m / (sqrt(v) + eps), eps
+    # outside the bias correction; PyTorch divides sqrt(v) by sqrt(1 - beta_2 ** t) first,
+    # so eps / sqrt(1 - beta_2 ** t) gives exactly Keras's step
+    t = step + 1
+"""
+
+
+_SGD_MOMENTUM = """\
+        # Keras keeps the momentum in units of a step (v = m * v - lr * g, w += v), PyTorch
+        # in units of a gradient (b = m * b + g, w -= lr * b): when the rate changes, rescale
+        # b by old / new rate, so the steps stay Keras's
+        for p in group["params"]:
+            buffer = optimizer.state[p].get("momentum_buffer")
+            if buffer is not None and rate > 0:
+                buffer.mul_(group["lr"] / rate)
+"""
+
+
+def _prepare_step(name: str, config: dict, scheduled: bool) -> tuple[str, str]:
+    """(constants, `def prepare_step(optimizer, step)`): a step's learning rate (and Adam's
+    eps, as Keras adds it)."""
+    adam = name in ("Adam", "AdamW")
+    eps = (f'        group["eps"] = KERAS_EPSILON / math.sqrt(1 - {config["beta_2"]} ** t)\n'
+           if adam else "")
+    momentum = _SGD_MOMENTUM if name == "SGD" and config["momentum"] and scheduled else ""
+    code = ("def prepare_step(optimizer, step):\n"
+            '    """Before optimizer step `step` (0-based): its learning rate, as Keras."""\n'
+            + (_ADAM_EPSILON if adam else "") + "    rate = learning_rate(step)\n"
+            + "    for group in optimizer.param_groups:\n" + momentum
+            + '        group["lr"] = rate\n' + eps)
+    return (f"KERAS_EPSILON = {config['epsilon']}\n\n\n" if adam else ""), code
 
 
 def clipping_code(config: dict) -> str:

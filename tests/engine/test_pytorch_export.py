@@ -161,7 +161,8 @@ def test_that_the_package_holds_model_train_weights_and_readme(tmp_path):
     for text in ("--nnodes", "--node-rank", "--rdzv-endpoint", "load_weights", "model.py"):
         assert text in readme
     train = (tmp_path / "pkg" / "train.py").read_text()
-    assert "betas=(0.9, 0.999), eps=1e-07" in train and "BATCH_SIZE = None" in train
+    assert "betas=(0.9, 0.999)" in train and "KERAS_EPSILON = 1e-07" in train
+    assert "BATCH_SIZE = None" in train
     assert "DistributedSampler" in train and '"gloo"' in train and '"nccl"' in train
     assert any("--batch-size" in note for note in notes)
 
@@ -237,6 +238,7 @@ def test_that_an_earlier_export_is_replaced_whole(tmp_path):
 
 @pytest.mark.parametrize("schedule", [
     schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True),
+    schedules.ExponentialDecay(0.1, 4, 0.5), schedules.CosineDecay(0.1, 8, alpha=0.2),
     schedules.InverseTimeDecay(0.1, 7, 0.3), schedules.PiecewiseConstantDecay([5, 9],
                                                                              [0.1, 0.05, 0.01]),
     schedules.PolynomialDecay(0.1, 20, 0.001, power=2.0, cycle=True),
@@ -308,3 +310,59 @@ def test_that_an_average_pooling_pytorch_cannot_pad_alike_is_refused(tmp_path):
                         layers.AveragePooling2D(2, strides=1, padding="same", name="smooth")])
     with pytest.raises(SpecError, match="'smooth'.*padding='same'.*Fix:"):
         export(model, tmp_path / "pkg")
+
+
+def _import_train_py(folder):
+    sys.modules.pop("model", None)  # train.py imports the model.py beside it
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location(f"exported_train_{next(_counter)}",
+                                                      os.path.join(folder, "train.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop("model", None)
+    return module
+
+
+def _torch_steps(train, x, y, steps):
+    """`steps` full-batch steps with train.py's own pieces, as its training loop takes them."""
+    torch = pytest.importorskip("torch")
+    model = train.build_model().train()
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    optimizer = train.make_optimizer(parameters)
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+    for step in range(steps):
+        train.prepare_step(optimizer, step)
+        optimizer.zero_grad()
+        (train.loss_fn(model(x), y) + train.regularization(model)).backward()
+        train.clip_gradients(parameters)
+        with torch.no_grad():
+            for p in parameters:
+                p.mul_(1.0 - train.learning_rate(step) * train.WEIGHT_DECAY)
+        optimizer.step()
+    return train.keras_weights(model)
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("optimizer", [
+    optimizers.SGD(0.1, momentum=0.9, nesterov=True, clipnorm=0.5),
+    optimizers.SGD(schedules.ExponentialDecay(0.1, 1, 0.7), momentum=0.8, nesterov=True),
+    optimizers.SGD(schedules.PiecewiseConstantDecay([0, 1], [0.1, 0.05, 0.02]), clipvalue=0.1,
+                   weight_decay=0.05),
+    optimizers.Adam(0.01, amsgrad=True), optimizers.Adam(0.01, weight_decay=0.1),
+    optimizers.AdamW(schedules.ExponentialDecay(0.02, 2, 0.5), global_clipnorm=1.0),
+    optimizers.Nadam(0.01), optimizers.Adamax(0.01)])
+def test_that_train_py_steps_the_weights_as_the_engine_does(tmp_path, optimizer):
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(32, 5)).astype(np.float32), rng.integers(0, 3, 32)
+    model = Sequential([Input((5,)), layers.Dense(8, activation="tanh", kernel_regularizer="l2"),
+                        layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    export(model, tmp_path / "pkg", batch_size=32)
+    torch_weights = _torch_steps(_import_train_py(tmp_path / "pkg"), x, y, steps=3)
+    model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
+    for tensor, array in zip(torch_weights.values(), model.get_weights()):
+        np.testing.assert_allclose(tensor.numpy(), array, atol=1e-5)
