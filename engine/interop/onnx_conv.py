@@ -3,7 +3,7 @@ variants, max and average pooling (1-D to 3-D) and global pooling.
 
 The engine is channels-last and ONNX's Conv and Pool are channels-first, so each layer
 transposes its input to `(batch, channels, *spatial)`, runs the ONNX operator and transposes
-back (onnxruntime removes the transposes that cancel between neighbouring layers). Kernels
+back (a graph optimizer may cancel the pairs between neighbouring layers). Kernels
 move from Keras's `(*kernel, in, out)` to ONNX's `(out, in, *kernel)`. Padding is Keras's:
 "same" puts the odd padded cell after, which ONNX spells as explicit pads (or `SAME_UPPER`
 when a spatial size is variable), "causal" pads only before.
