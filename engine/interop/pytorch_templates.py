@@ -165,8 +165,11 @@ TRAINING = Template('''
 `data.npz` holds `x` (channels-last, as LayerCraft takes it) and `y`.
 $summary
 
-CPUs use the gloo backend, GPUs NCCL (one process per GPU; BatchNormalization becomes
-SyncBatchNorm). One machine, 4 processes (or GPUs):
+CPUs use the gloo backend, GPUs NCCL (one process per GPU). On GPUs BatchNormalization becomes
+SyncBatchNorm, so its batch statistics span the global batch as in LayerCraft; on CPUs (where
+SyncBatchNorm does not run) each process normalizes over its own batch / N samples.
+
+One machine, 4 processes (or GPUs):
 
 ```
 torchrun --nproc-per-node=4 train.py --data data.npz --epochs 10 --output trained.safetensors

@@ -222,6 +222,9 @@ def training_code(model, compile_config: dict, weights: list) -> TrainingCode:
         raise UnsupportedTraining("train.py trains models with one input and one output; this "
                                   f"one has {len(model.input_names)} and "
                                   f"{len(model.output_names)}.")
+    scales = compile_config.get("loss_weights") or []
+    if any(v != 1 for v in (scales.values() if isinstance(scales, dict) else scales)):
+        raise UnsupportedTraining(f"train.py does not scale the loss; loss_weights={scales!r}.")
     loss, y_dtype, loss_name = loss_code(compile_config.get("loss"))
     optimizer, decay, name, config = optimizer_code(compile_config["optimizer"])
     rate = config["learning_rate"]
