@@ -168,7 +168,9 @@ class ExportDialog(QDialog):
         try:
             model, notes = self._model()
             compile_config = getattr(model, "compile_config", None) or self.document.compile_spec
-            notes += interop.export(model, path, self.selected_format(), compile_config)
+            batch_size = (self.document.settings.get("training") or {}).get("batch_size")
+            notes += interop.export(model, path, self.selected_format(), compile_config,
+                                    batch_size=batch_size if isinstance(batch_size, int) else None)
         except (LayerCraftError, OSError) as exc:
             self._show_error(_sentence(exc))
             return False

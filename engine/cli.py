@@ -81,6 +81,9 @@ def _add_export_parser(sub):
                         help="the format to write")
     export.add_argument("--output", required=True, type=Path,
                         help="the file to write (a folder for pytorch)")
+    export.add_argument("--batch-size", type=int, default=None,
+                        help="training batch size for the pytorch package's train.py "
+                             "(default: the project's)")
 
 
 def _add_data_args(parser):
@@ -159,6 +162,19 @@ def load_for_export(path: str):
 
 
 _UNTRAINED = "Untrained weights: the export holds freshly initialized weights, because "
+
+
+def project_batch_size(path) -> int | None:
+    """The training batch size a `.lcproj` project sets, or None (other files, or unset)."""
+    file = Path(path)
+    if file.suffix != ".lcproj" or not file.is_file():
+        return None
+    try:
+        document = _read_document(file)
+    except LayerCraftError:
+        return None
+    size = ((document.get("training") or {}) if _is_project(document) else {}).get("batch_size")
+    return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
 
 
 def _from_checkpoint(file: Path):

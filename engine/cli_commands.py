@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 from . import backend, callbacks
-from .cli import build_parser, load_any_model, load_data, load_for_export
+from .cli import build_parser, load_any_model, load_data, load_for_export, project_batch_size
 from .errors import CheckpointError, LayerCraftError
 
 
@@ -104,8 +104,10 @@ def run_export(args) -> int:
     from . import interop  # noqa: PLC0415
 
     model, compile_config, notes = load_for_export(args.model)
+    batch_size = args.batch_size or project_batch_size(args.model)
     try:
-        notes += interop.export(model, args.output, args.format, compile_config)
+        notes += interop.export(model, args.output, args.format, compile_config,
+                                batch_size=batch_size)
     except OSError as exc:
         raise CheckpointError(f"Cannot write {args.output}: {exc.strerror or exc}. Choose a "
                               "folder you can write to.") from None

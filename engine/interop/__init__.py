@@ -9,6 +9,7 @@ install it, raised when that format is used, never at import.
 """
 
 import importlib
+import inspect
 
 from ..errors import SpecError
 
@@ -29,6 +30,15 @@ def exporter(format_name: str):
     return module.export
 
 
-def export(model, path, format_name: str, compile_config=None) -> list[str]:
-    """Writes `model` (with its compile settings, when the format keeps them) to `path`."""
-    return exporter(format_name)(model, path, compile_config=compile_config)
+def export(model, path, format_name: str, compile_config=None, *,
+           batch_size: int | None = None) -> list[str]:
+    """Writes `model` (with its compile settings, when the format keeps them) to `path`.
+
+    `batch_size` (the training batch size, when known) goes to formats that carry training
+    settings (the PyTorch package's train.py); the others do not take it.
+    """
+    write = exporter(format_name)
+    options = {}
+    if batch_size is not None and "batch_size" in inspect.signature(write).parameters:
+        options["batch_size"] = int(batch_size)
+    return write(model, path, compile_config=compile_config, **options)

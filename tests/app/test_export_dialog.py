@@ -25,7 +25,7 @@ def fake_export(monkeypatch):
     """Records what the dialog hands the engine, instead of writing a file."""
     calls = []
 
-    def export(model, path, format_name, compile_config=None):
+    def export(model, path, format_name, compile_config=None, batch_size=None):
         calls.append((model, path, format_name, compile_config))
         return [f"a {format_name} note"]
 

@@ -47,7 +47,7 @@ def fake_export(monkeypatch):
     """Records what the CLI hands the exporter, instead of writing a file."""
     calls = []
 
-    def export(model, path, format_name, compile_config=None):
+    def export(model, path, format_name, compile_config=None, batch_size=None):
         calls.append((model, path, format_name, compile_config))
         return [f"{format_name} note"]
 
@@ -168,3 +168,17 @@ def test_that_an_unsupported_layer_is_exit_code_1_and_writes_nothing(tmp_path, c
                  str(target)]) == 1
     assert "'shrink' (Resizing)" in capsys.readouterr().err
     assert not target.exists()
+
+
+def test_that_a_projects_batch_size_reaches_the_pytorch_train_script(tmp_path):
+    from engine import cli_commands  # noqa: PLC0415
+    from app.examples import path as example_path  # noqa: PLC0415
+
+    out = tmp_path / "pkg"
+    assert cli_commands.main(["export", example_path("cnn_digits"), "--format", "pytorch",
+                              "--output", str(out)]) == 0
+    assert "BATCH_SIZE = 32" in (out / "train.py").read_text()
+    other = tmp_path / "pkg64"
+    assert cli_commands.main(["export", example_path("cnn_digits"), "--format", "pytorch",
+                              "--output", str(other), "--batch-size", "64"]) == 0
+    assert "BATCH_SIZE = 64" in (other / "train.py").read_text()
