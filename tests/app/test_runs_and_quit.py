@@ -25,7 +25,9 @@ def trained_window(window):
 
 def start_long_run(qtbot, window):
     window.training_panel.form.epochs.setValue(10_000)
-    with qtbot.waitSignal(window.training_controller.batch_ended, timeout=10_000):
+    # Roomy: late in a full suite on a loaded 2-core CI machine the first batch once took
+    # over 10 s to arrive (the run itself then proceeds normally).
+    with qtbot.waitSignal(window.training_controller.batch_ended, timeout=30_000):
         assert window.training_panel.train() is not None
 
 
