@@ -39,7 +39,12 @@ def checkpoint_files(run: dict) -> list[str]:
 
 def disk_use(run: dict) -> int:
     """Bytes taken by the run's checkpoint files (missing or unreadable ones count 0)."""
-    return sum(_size(path) for path in checkpoint_files(run))
+    return files_size(checkpoint_files(run))
+
+
+def files_size(paths: list[str]) -> int:
+    """Bytes taken by `paths` (missing or unreadable ones count 0)."""
+    return sum(_size(path) for path in paths)
 
 
 def _size(path: str) -> int:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidge
     QTableWidgetItem
 
 from .panel import clock
-from .run_files import checkpoint_files, disk_use, format_size
+from .run_files import checkpoint_files, files_size, format_size
 
 COLUMNS = ("Run", "Status", "Best loss / acc", "Epochs", "Time", "Disk", "Device",
            "Checkpoints")
@@ -42,7 +42,7 @@ def row_cells(run: dict, number: int) -> tuple:
     return (f"#{number}  {started[5:16].replace('T', ' ')}".rstrip(),
             STATUS.get(run.get("reason"), str(run.get("reason", ""))),
             best_text(run.get("best", {})), epochs, clock(run.get("duration", 0)),
-            format_size(disk_use(run)) if files else "–", str(run.get("device", "")).upper(),
+            format_size(files_size(files)) if files else "–", str(run.get("device", "")).upper(),
             str(len(files)))
 
 
