@@ -16,7 +16,8 @@ from ..file_dialogs import open_file
 from .checkpoint_browser import CheckpointBrowser
 from .checkpoints import load_into_app
 from .live_run import LiveRun
-from .run_files import delete_files, files_to_delete, format_size, is_inside, run_folder
+from .run_files import delete_files, files_size, files_to_delete, format_size, is_inside, \
+    run_folder
 from .run_folders import checkpoint_base, default_checkpoint_folder
 from .run_restore import reopen_weights
 from .runs_table import RunsTable
@@ -190,15 +191,16 @@ class RunsView(QWidget):
             return False
         kept = [run for i, run in enumerate(runs) if i not in chosen]
         roots = self._deletable_roots()
-        files = [p for r in chosen for p in files_to_delete(runs[r], kept, roots)]
-        size = sum(os.path.getsize(p) for p in files if os.path.isfile(p))
+        doomed = {r: files_to_delete(runs[r], kept, roots) for r in chosen}
+        files = [p for r in chosen for p in doomed[r]]
+        size = files_size(files)
         if not self.ask_delete(_delete_question(len(chosen), runs[chosen[0]], files, size)):
             return False
         failed = []
         for r in chosen:
-            mine = files_to_delete(runs[r], kept, roots)
             folder = run_folder(runs[r])
-            failed += delete_files(mine, folder if folder and is_inside(folder, roots) else None)
+            failed += delete_files(doomed[r],
+                                   folder if folder and is_inside(folder, roots) else None)
         self.document.set_project_field("runs", kept)
         if failed:
             messages.show_error(self, "Some checkpoint files could not be deleted:\n"
