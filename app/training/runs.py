@@ -111,17 +111,19 @@ class RunsView(QWidget):
     def _on_checkpoint_saved(self, epoch, path):
         if self.live is not None:
             self.live.checkpoint_saved(path)
-            self._show_live()
+            self._show_live(checkpoints=True)
 
     def _on_paused(self, paused):
         if self.live is not None:
             self.live.set_paused(paused)
             self._show_live()
 
-    def _show_live(self):
-        """Updates the running row in place, so the user's selection stays."""
-        self.table.set_row(len(self.rows()) - 1, self.live.record)
-        if self.table.selected_rows() == [len(self.rows()) - 1]:
+    def _show_live(self, checkpoints: bool = False):
+        """Updates the running row in place, so the user's selection stays; the checkpoint
+        list (which reads every file) only when `checkpoints` changed."""
+        row = len(self.rows()) - 1
+        self.table.set_row(row, self.live.record)
+        if checkpoints and self.table.selected_rows() == [row]:
             self.browser.show_run(self.live.record)
 
     def _on_run_finished(self, run_id, summary):
