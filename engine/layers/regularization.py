@@ -29,19 +29,21 @@ class _RandomLayer(Layer):
     def _init_generator(self):
         self._generator = None if self.seed is None else np.random.default_rng(self.seed)
 
-    def _random(self, x, draw: str):
-        """`x.shape` random numbers in x's float dtype, on x's device.
+    def _random(self, x, draw: str, shape=None):
+        """Random numbers in x's float dtype, on x's device.
 
         Args:
-            x: The input whose shape, dtype and device the numbers take.
+            x: The input whose dtype and device the numbers take.
             draw: `"random"` (uniform in [0, 1)) or `"standard_normal"`.
+            shape: Shape of the numbers; `None` means `x.shape`.
         """
+        shape = x.shape if shape is None else shape
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
         if backend.is_gpu_array(x) and self._generator is None:
-            return getattr(backend.xp("gpu").random, draw)(size=x.shape, dtype=dtype)
+            return getattr(backend.xp("gpu").random, draw)(size=shape, dtype=dtype)
         # A seeded layer draws on the CPU from its own generator, then moves the numbers.
         source = backend.rng() if self._generator is None else self._generator
-        values = getattr(source, draw)(size=x.shape, dtype=dtype)
+        values = getattr(source, draw)(size=shape, dtype=dtype)
         return backend.to_device(values, backend.device_of(x))
 
 

@@ -10,9 +10,7 @@ formulas divide by zero).
 
 import math
 
-import numpy as np
-
-from .. import backend, registry
+from .. import registry
 from ..errors import ShapeError, SpecError
 from ..params import FLOAT, INTS, STR, Param
 from .base import check_rank, format_shape
@@ -32,17 +30,8 @@ def _rate_param(help_text: str) -> Param:
 
 
 class _NoiseLayer(_RandomLayer):
-    """Draws noise of any shape, and keeps the multiplier backward needs."""
-
-    def _draw(self, x, shape, draw: str):
-        """`shape` random numbers in x's float dtype, on x's device (`draw`: random or
-        standard_normal)."""
-        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
-        if backend.is_gpu_array(x) and self._generator is None:
-            return getattr(backend.xp("gpu").random, draw)(size=shape, dtype=dtype)
-        source = backend.rng() if self._generator is None else self._generator
-        return backend.to_device(getattr(source, draw)(size=shape, dtype=dtype),
-                                 backend.device_of(x))
+    """Draws noise (`_RandomLayer._random`, any shape), and keeps the multiplier backward
+    needs."""
 
     def _inference(self, x):
         """The identity; the next backward is the identity too (unless none follows)."""
@@ -68,7 +57,7 @@ class _SpatialDropout(_NoiseLayer):
         if not training or self.rate == 0.0:
             return self._inference(x)
         noise_shape = (x.shape[0],) + (1,) * (x.ndim - 2) + (x.shape[-1],)
-        keep = self._draw(x, noise_shape, "random") >= self.rate
+        keep = self._random(x, "random", noise_shape) >= self.rate
         # y = x * keep / (1 - rate), keep shared by every position of a channel.
         self._mask = keep.astype(x.dtype) * (1.0 / (1.0 - self.rate))
         return x * self._mask
@@ -182,7 +171,7 @@ class GaussianDropout(_NoiseLayer):
             return self._inference(x)
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         # y = x * n, n = 1 + stddev * N(0, 1).
-        self._mask = self._draw(x, x.shape, "standard_normal") * stddev + 1.0
+        self._mask = self._random(x, "standard_normal") * stddev + 1.0
         return x * self._mask
 
 
@@ -256,7 +245,7 @@ class AlphaDropout(_NoiseLayer):
             return self._inference(x)
         shape = x.shape if self.noise_shape is None else tuple(
             size if n is None else n for n, size in zip(self.noise_shape, x.shape))
-        keep = (self._draw(x, shape, "random") >= self.rate).astype(x.dtype)
+        keep = (self._random(x, "random", shape) >= self.rate).astype(x.dtype)
         rate = self.rate
         a = ((1.0 - rate) * (1.0 + rate * ALPHA_P ** 2)) ** -0.5
         b = -a * ALPHA_P * rate
