@@ -13,7 +13,7 @@ from .params import BOOL, INT, STR, Param
 _SIGMOID = activations.get("sigmoid")
 
 
-def _divide_no_nan(a, b):
+def divide_no_nan(a, b):
     return np.where(b == 0, 0.0, a / np.where(b == 0, 1.0, b))
 
 
@@ -88,11 +88,11 @@ class AUC(Metric):
         tp, fp, tn, fn = self._counts()
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self._interpolate_pr_auc(tp, fp, fn)
-        recall = _divide_no_nan(tp, tp + fn)
+        recall = divide_no_nan(tp, tp + fn)
         if self.curve == "ROC":
-            x, y = _divide_no_nan(fp, fp + tn), recall
+            x, y = divide_no_nan(fp, fp + tn), recall
         else:
-            x, y = recall, _divide_no_nan(tp, tp + fp)
+            x, y = recall, divide_no_nan(tp, tp + fp)
         if self.summation_method == "interpolation":
             heights = (y[:-1] + y[1:]) / 2.0
         elif self.summation_method == "minoring":
@@ -107,11 +107,11 @@ class AUC(Metric):
         dtp = tp[:-1] - tp[1:]
         p = tp + fp
         dp = p[:-1] - p[1:]
-        slope = _divide_no_nan(dtp, np.maximum(dp, 0))
+        slope = divide_no_nan(dtp, np.maximum(dp, 0))
         intercept = tp[1:] - slope * p[1:]
         both = (p[:-1] > 0) & (p[1:] > 0)
-        ratio = np.where(both, _divide_no_nan(p[:-1], np.maximum(p[1:], 0)), 1.0)
+        ratio = np.where(both, divide_no_nan(p[:-1], np.maximum(p[1:], 0)), 1.0)
         safe_ratio = np.where(ratio > 0, ratio, 1.0)
-        increment = _divide_no_nan(slope * (dtp + intercept * np.log(safe_ratio)),
+        increment = divide_no_nan(slope * (dtp + intercept * np.log(safe_ratio)),
                                    np.maximum(tp[1:] + fn[1:], 0))
         return float(increment.sum())

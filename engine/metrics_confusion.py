@@ -12,6 +12,7 @@ from . import registry
 from .backend import get_array_module
 from .errors import SpecError
 from .loss_base import shape_text
+from .metrics_auc import divide_no_nan
 from .metrics_base import Metric
 from .metrics_classification import broadcast_weights, matched_pair, scatter_sum
 from .params import FLOAT, FLOATS, INT, Param
@@ -61,10 +62,6 @@ def counts_at_even_thresholds(scores, positive, negative, n):
     tp = xp.cumsum(scatter_sum(bucket, positive * above_any, n)[::-1])[::-1]
     fp = xp.cumsum(scatter_sum(bucket, negative * above_any, n)[::-1])[::-1]
     return tp, fp, positive.sum() - tp, negative.sum() - fp
-
-
-def divide_no_nan(a, b):
-    return np.where(b == 0, 0.0, a / np.where(b == 0, 1.0, b))
 
 
 class _ConditionCount(Metric):
