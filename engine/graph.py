@@ -99,8 +99,8 @@ class ModelGraph:
 
     def parent_nodes(self, name: str) -> list[str]:
         """The existing nodes `name` reads from (each input reference's node)."""
-        return [node_of(p, self.nodes) for p in self.nodes[name].inputs
-                if node_of(p, self.nodes) in self.nodes]
+        parents = (node_of(p, self.nodes) for p in self.nodes[name].inputs)
+        return [p for p in parents if p in self.nodes]
 
     def topological_order(self) -> list[str]:
         """Node names with every node after its inputs; raises SpecError naming a cycle.
@@ -112,7 +112,7 @@ class ModelGraph:
         for root in self.nodes:
             if state.get(root) == "done":
                 continue
-            path, stack = [], [(root, iter(self._parents(root)))]
+            path, stack = [], [(root, iter(self.parent_nodes(root)))]
             state[root] = "active"
             path.append(root)
             while stack:
@@ -130,11 +130,8 @@ class ModelGraph:
                 elif state.get(parent) != "done":
                     state[parent] = "active"
                     path.append(parent)
-                    stack.append((parent, iter(self._parents(parent))))
+                    stack.append((parent, iter(self.parent_nodes(parent))))
         return order
-
-    def _parents(self, name):
-        return self.parent_nodes(name)
 
     def layer_class(self, node: Node):
         return registry.get_class("layer", node.class_name)
