@@ -12,7 +12,8 @@ starts a fresh optimizer from the compile settings.
 
 import os
 
-from ..checkpoint_archive import json_bytes, write_bytes_atomically
+from ..atomic_write import write_bytes_atomically
+from ..checkpoint_archive import json_bytes
 from ..errors import SpecError
 from ..sequential import Sequential
 from . import keras_compile
@@ -53,7 +54,7 @@ def export(model, path, compile_config=None) -> list[str]:
         config["compile_config"] = keras_compile_config
     members = {CONFIG: json_bytes(config), WEIGHTS: weights_bytes(model, order),
                METADATA: metadata_bytes(KERAS_FORMAT_VERSION, __version__)}
-    write_bytes_atomically(path, pack(members))
+    write_bytes_atomically(path, pack(members), what="Keras file")
     return notes
 
 
