@@ -210,13 +210,17 @@ class F1Score(Metric):
         tp = self._host("true_positives")
         precision = tp / (tp + self._host("false_positives") + F1_EPSILON)
         recall = tp / (tp + self._host("false_negatives") + F1_EPSILON)
-        f1 = 2.0 * precision * recall / (precision + recall + F1_EPSILON)
+        score = self._combine(precision, recall)
         if self.average is None:
-            return f1
+            return score
         if self.average == "weighted":
             support = self._host("support")
-            return float((f1 * support / (support.sum() + F1_EPSILON)).sum())
-        return float(f1.mean())
+            return float((score * support / (support.sum() + F1_EPSILON)).sum())
+        return float(score.mean())
+
+    def _combine(self, precision, recall):
+        """The per-class score from precision and recall (FBetaScore weighs them)."""
+        return 2.0 * precision * recall / (precision + recall + F1_EPSILON)
 
 
 @registry.register("metric", "confusion_matrix")

@@ -1,8 +1,6 @@
 """More Keras metrics: the F-beta score (sharing F1Score's counting), and running means of
 the hinge, probabilistic and regression losses' per-sample values."""
 
-import numpy as np
-
 from . import losses, registry
 from .metrics_classification import F1_EPSILON, F1Score
 from .metrics_regression import LossMetric
@@ -37,20 +35,9 @@ class FBetaScore(F1Score):
         super().__init__(average=average, threshold=threshold, name=name, **kwargs)
         self._configure(beta=beta)
 
-    def result(self):
-        if not self._state:
-            return np.zeros(0) if self.average is None else 0.0
-        tp = self._host("true_positives")
-        precision = tp / (tp + self._host("false_positives") + F1_EPSILON)
-        recall = tp / (tp + self._host("false_negatives") + F1_EPSILON)
+    def _combine(self, precision, recall):
         b2 = self.beta**2
-        score = (1.0 + b2) * precision * recall / (b2 * precision + recall + F1_EPSILON)
-        if self.average is None:
-            return score
-        if self.average == "weighted":
-            support = self._host("support")
-            return float((score * support / (support.sum() + F1_EPSILON)).sum())
-        return float(score.mean())
+        return (1.0 + b2) * precision * recall / (b2 * precision + recall + F1_EPSILON)
 
 
 @registry.register("metric", "log_cosh_error")
