@@ -36,11 +36,6 @@ def power_and_slope(xp, base, gamma):
     return value, xp.where(positive, gamma * safe ** (gamma - 1.0), 1.0 if gamma == 1 else 0.0)
 
 
-def _softmax(xp, z, axis):
-    e = xp.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
 @registry.register("loss", "binary_focal_crossentropy")
 class BinaryFocalCrossentropy(FusedActivationMixin, Loss):
     """`mean(w * (1 - p_t)**gamma * bce(y, p), axis)` with `p_t = y p + (1 - y)(1 - p)`.
@@ -177,7 +172,7 @@ class CategoricalFocalCrossentropy(FusedActivationMixin, Loss):
         y = y_true
         if self.label_smoothing:
             y = y * (1.0 - self.label_smoothing) + self.label_smoothing / y.shape[self.axis]
-        p = _softmax(xp, y_pred, self.axis) if self.from_logits else y_pred
+        p = activations.softmax(y_pred, axis=self.axis) if self.from_logits else y_pred
         total = p.sum(axis=self.axis, keepdims=True)
         r = p / total  # Keras renormalises the probabilities along the class axis
         o = xp.clip(r, EPSILON, 1.0 - EPSILON)
