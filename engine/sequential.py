@@ -17,6 +17,7 @@ from .layers.core import InputLayer
 from .layers.input_args import split_batch_shape
 from .model import Model
 from .naming import unique_name
+from .summary import HOW_TO_BUILD, print_unbuilt_summary
 from .symbolic import SymbolicTensor
 
 
@@ -210,14 +211,10 @@ class Sequential(Model):
             self._attach_compiled()  # the loss and metrics follow the new output
 
     def _how_to_build(self) -> str:
-        return ("It is not built yet: call it on data (fit, predict, model(x)), call "
-                "model.build((None, *sample_shape)), or start it with Input(shape).")
-
+        return f"It is not built yet: {HOW_TO_BUILD}"
 
     def summary(self, *args, **kwargs):
         if self._graph is None:
-            from .summary import print_unbuilt_summary  # noqa: PLC0415
-
             return print_unbuilt_summary(self, *args, **kwargs)
         return super().summary(*args, **kwargs)
 

@@ -6,6 +6,10 @@ from .layers.base import format_shape
 _HEAVY = {"top": "┏━┳┓", "head": "┃┃┃", "rule": "┡━╇┩"}
 _LIGHT = {"row": "│││", "sep": "├─┼┤", "bottom": "└─┴┘"}
 
+#: How a model without an input shape gets built (the unbuilt summary and Sequential's errors).
+HOW_TO_BUILD = ("call it on data (fit, predict, model(x)), call "
+                "model.build((None, *sample_shape)), or start it with Input(shape).")
+
 
 def human_size(num_bytes: float) -> str:
     """Bytes with two decimals and a 1024 divisor: `397.54 KB`, as Keras prints."""
@@ -91,8 +95,7 @@ def unbuilt_summary_text(model, line_length=None, positions=None) -> str:
                    f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"]
                   for layer in model.layers]
     text = _render(model, table_rows, True, line_length, positions)
-    return (f"{text}\n Model '{model.name}' is not built yet: call it on data (fit, predict, "
-            "model(x)), call model.build((None, *sample_shape)), or start it with Input(shape).")
+    return f"{text}\n Model '{model.name}' is not built yet: {HOW_TO_BUILD}"
 
 
 def print_unbuilt_summary(model, line_length=None, positions=None, print_fn=None, **kwargs):
