@@ -16,8 +16,6 @@ from .run_clock import RunClock
 from .run_folders import assign_run_folder
 from .settings_form import TrainingSettingsForm
 
-__all__ = ["TrainingPanel", "clock"]
-
 
 class TrainingPanel(QWidget):
     """Starts runs of the document's model on the data `data_provider()` gives."""

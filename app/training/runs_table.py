@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, \
     QTableWidgetItem
 
-from .panel import clock
+from .progress_text import clock
 from .run_files import checkpoint_files, files_size, format_size
 
 COLUMNS = ("Run", "Status", "Best loss / acc", "Epochs", "Time", "Disk", "Device",
