@@ -39,11 +39,17 @@ def _keep(mask, t, new, old):
 
 
 def _split(mask, t, grad):
-    """(gradient into step t's computation, gradient passed straight to the previous state)."""
+    """(gradient into step t's computation, gradient passed straight to the previous state,
+    None without a mask)."""
     if mask is None:
-        return grad, 0.0
+        return grad, None
     inner = grad * mask[t]
     return inner, grad - inner
+
+
+def _plus(grad, carry):
+    """`grad + carry`, with no extra pass over the batch when there is no mask (None)."""
+    return grad if carry is None else grad + carry
 
 
 class _Cell:
@@ -92,7 +98,7 @@ class SimpleRNNCell(_Cell):
         for t in range(pre.shape[0] - 1, -1, -1):
             d_step, carry = _split(self._mask, t, dh + dhs[t])
             dpre[t] = self.act.backward(pre[t], new[t], d_step)
-            dh = dpre[t] @ u_t + carry
+            dh = _plus(dpre[t] @ u_t, carry)
         self.initial_grads = [dh]  # dL/dh0
         return dpre, _time_tensordot(xp, hs[:-1], dpre), None
 
@@ -155,8 +161,8 @@ class LSTMCell(_Cell):
                 fn = self.act if k == 2 else self.rec
                 cols = slice(k * n, (k + 1) * n)
                 dpre[t, :, cols] = fn.backward(pre[t, :, cols], gates[t, :, cols], d)
-            dc = dc * f + dc_carry
-            dh = dpre[t] @ u_t + dh_carry
+            dc = _plus(dc * f, dc_carry)
+            dh = _plus(dpre[t] @ u_t, dh_carry)
         self.initial_grads = [dh, dc]  # dL/dh0, dL/dc0
         return dpre, _time_tensordot(xp, hs[:-1], dpre), None
 
@@ -233,7 +239,7 @@ class GRUCell(_Cell):
                 d_rh = d_hpre @ u_h_t
                 dpre[t, :, n:2 * n] = self.rec.backward(pre[t, :, n:2 * n], r, d_rh * h_prev)
                 dh = dh + d_rh * r + dpre[t, :, :2 * n] @ u_zr_t
-            dh = dh + carry
+            dh = _plus(dh, carry)
         self.initial_grads = [dh]  # dL/dh0
         return self._weight_grads(xp, dpre, dhu)
 
