@@ -146,25 +146,24 @@ def check_finite(array, label: str) -> None:
     if not np.issubdtype(array.dtype, np.number) and array.dtype != np.bool_:
         raise DataError(f"'{label}' holds {array.dtype} values; numbers are needed. Convert "
                         "text columns to numbers (e.g. class indices) first.")
-    if np.issubdtype(array.dtype, np.floating):
-        xp = backend.get_array_module(array)
-        bad = ~xp.isfinite(array)
-        if bool(bad.any()):
-            first = np.argwhere(backend.to_numpy(bad))[0]
-            raise DataError(f"'{label}' contains NaN or infinite values (first at sample "
-                            f"{int(first[0])}, position {tuple(int(i) for i in first[1:])}). "
-                            "Remove those samples or fill the missing values before training.")
-    if array.size and np.issubdtype(array.dtype, np.number):
-        largest = _abs_max(array)
-        if largest > MAX_ABS_VALUE:
-            raise DataError(f"'{label}' holds values as large as {largest:.3g}; float32 "
-                            f"training overflows beyond about {MAX_ABS_VALUE:.0e}. Scale the "
-                            "data first (e.g. a Standardize or MinMax step, or divide by a "
-                            "constant).")
+    if not array.size or not np.issubdtype(array.dtype, np.number):
+        return
+    largest = _abs_max(array)  # NaN or inf when any value is (only floats hold them)
+    if not math.isfinite(largest):
+        bad = ~backend.get_array_module(array).isfinite(array)
+        first = np.argwhere(backend.to_numpy(bad))[0]
+        raise DataError(f"'{label}' contains NaN or infinite values (first at sample "
+                        f"{int(first[0])}, position {tuple(int(i) for i in first[1:])}). "
+                        "Remove those samples or fill the missing values before training.")
+    if largest > MAX_ABS_VALUE:
+        raise DataError(f"'{label}' holds values as large as {largest:.3g}; float32 "
+                        f"training overflows beyond about {MAX_ABS_VALUE:.0e}. Scale the "
+                        "data first (e.g. a Standardize or MinMax step, or divide by a "
+                        "constant).")
 
 
 def _abs_max(array) -> float:
-    """max |array| without a temporary of the array's size."""
+    """max |array| without a temporary of the array's size (NaN when the array holds one)."""
     return max(abs(float(array.max())), abs(float(array.min())))
 
 
