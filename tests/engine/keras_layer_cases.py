@@ -2,6 +2,10 @@
 are twins), for the `.keras` export and import tests; plus the helpers those tests share."""
 
 import numpy as np
+import pytest
+
+#: The largest prediction difference allowed between the engine and Keras.
+TOLERANCE = 1e-4
 
 #: input kind -> shape of one sample
 SHAPES = {"vec": (8,), "seq": (6, 4), "img": (8, 8, 3), "vol": (4, 4, 4, 2), "tok": (7,)}
@@ -163,3 +167,14 @@ def max_difference(a, b) -> float:
     a, b = as_list(a), as_list(b)
     assert [x.shape for x in a] == [y.shape for y in b]
     return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
+
+
+@pytest.fixture
+def keras():
+    pytest.importorskip("torch")
+    return pytest.importorskip("keras")
+
+
+@pytest.fixture
+def h5py():
+    return pytest.importorskip("h5py")

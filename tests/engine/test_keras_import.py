@@ -20,27 +20,18 @@ import engine
 from engine import Input, Sequential, layers
 from engine.errors import CheckpointError, LayerCraftError
 from engine.interop import keras_export, keras_import
+from tests.engine import keras_layer_cases
 from tests.engine.keras_layer_cases import (
     CASES,
     KERAS_PREDICT_DIFFERS,
+    TOLERANCE,
     case_inputs,
     case_model,
     max_difference,
     random_weights,
 )
 
-TOLERANCE = 1e-4
-
-
-@pytest.fixture
-def keras():
-    pytest.importorskip("torch")
-    return pytest.importorskip("keras")
-
-
-@pytest.fixture
-def h5py():
-    return pytest.importorskip("h5py")
+keras, h5py = keras_layer_cases.keras, keras_layer_cases.h5py  # the shared fixtures
 
 
 def randomize(keras_model, rng):
