@@ -263,11 +263,8 @@ class ProjectController(QObject):
             detail="Discarded changes cannot be brought back.")
 
     def _ask_unsaved(self) -> str:
-        dialog = self.unsaved_question()
-        dialog.exec()
-        dialog.deleteLater()
-        return {questions.CONFIRM: "save", questions.DESTRUCTIVE: "discard"}.get(
-            dialog.answer, "cancel")
+        answer = questions.answer_of(self.unsaved_question())
+        return {questions.CONFIRM: "save", questions.DESTRUCTIVE: "discard"}.get(answer, "cancel")
 
     def _ask_restore(self, path) -> bool:
         answer = QMessageBox.question(

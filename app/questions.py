@@ -91,7 +91,11 @@ class Question(QDialog):
 def ask(parent, title: str, text: str, confirm: str, cancel: str | None,
         destructive: str | None = None, detail: str = "") -> str:
     """Shows a `Question` modally and returns its answer (CONFIRM, CANCEL or DESTRUCTIVE)."""
-    dialog = Question(parent, title, text, confirm, cancel, destructive, detail)
+    return answer_of(Question(parent, title, text, confirm, cancel, destructive, detail))
+
+
+def answer_of(dialog: Question) -> str:
+    """Shows `dialog` modally, disposes of it and returns its answer."""
     dialog.exec()
     answer = dialog.answer
     dialog.deleteLater()

@@ -72,7 +72,4 @@ class TrainingGuard(QObject):
                    "runs with its checkpoints; you are then asked whether to save.")
 
     def _ask_stop(self) -> bool:
-        dialog = self.stop_question()
-        dialog.exec()
-        dialog.deleteLater()
-        return dialog.answer == questions.CONFIRM
+        return questions.answer_of(self.stop_question()) == questions.CONFIRM
