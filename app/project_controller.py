@@ -142,11 +142,8 @@ class ProjectController(QObject):
         if not notes:
             messages.notify(f"Opened the Keras model {name}")
             return
-        lines = [f"• {n}" for n in notes[:SHOWN_REPAIRS]]
-        if len(notes) > SHOWN_REPAIRS:
-            lines.append(f"… and {len(notes) - SHOWN_REPAIRS} more (Show Details…).")
         messages.show_error(self.widget, f"'{name}' opened; {len(notes)} setting(s) could not "
-                            "be kept as Keras had them:\n\n" + "\n".join(lines),
+                            "be kept as Keras had them:\n\n" + _bullets(notes),
                             "\n".join(notes), "Keras model opened with notes")
         messages.notify(f"Opened the Keras model {name} with {len(notes)} note(s)")
 
@@ -154,12 +151,9 @@ class ProjectController(QObject):
         """Tells what the schema check reset or clamped; the project is open already."""
         if not warnings:
             return
-        lines = [f"• {w}" for w in warnings[:SHOWN_REPAIRS]]
-        if len(warnings) > SHOWN_REPAIRS:
-            lines.append(f"… and {len(warnings) - SHOWN_REPAIRS} more (Show Details…).")
         text = (f"'{name}' opened, but {len(warnings)} setting(s) could not be used as "
                 "saved and were reset. Save the project to keep the corrected values.\n\n"
-                + "\n".join(lines))
+                + _bullets(warnings))
         messages.show_error(self.widget, text, "\n".join(warnings), "Project settings reset")
         messages.notify(f"'{name}' opened with {len(warnings)} setting(s) reset")
 
@@ -272,3 +266,11 @@ class ProjectController(QObject):
             "LayerCraft did not close properly last time. Restore the unsaved project it was "
             "working on?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         return answer == QMessageBox.Yes
+
+
+def _bullets(items: list[str]) -> str:
+    """The first SHOWN_REPAIRS of `items` as bullet lines; the rest are in the details."""
+    lines = [f"• {item}" for item in items[:SHOWN_REPAIRS]]
+    if len(items) > SHOWN_REPAIRS:
+        lines.append(f"… and {len(items) - SHOWN_REPAIRS} more (Show Details…).")
+    return "\n".join(lines)
