@@ -1,14 +1,12 @@
 """The training panel's words: clock times, the end-of-run message and run notes."""
 
+from ..wording import plural
+
 
 def clock(seconds: float) -> str:
     seconds = int(max(0, seconds))
     h, rest = divmod(seconds, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
-
-
-def epochs_text(count: int) -> str:
-    return f"{count} epoch" if count == 1 else f"{count} epochs"
 
 
 def batch_note(batch_size: int, samples: int | None) -> str:
@@ -48,7 +46,7 @@ def finish_message(summary: dict, duration: float) -> tuple[str, str]:
         return ("The loss became NaN (not a number), so training stopped. Lower the learning "
                 "rate in Compile…, or check the data for missing values.", "error")
     if reason == "stopped":
-        return f"Stopped by you after {epochs_text(epochs)}.{extra}", "warning"
+        return f"Stopped by you after {plural(epochs, 'epoch')}.{extra}", "warning"
     if reason == "failed":
         return summary.get("message", "Training failed."), "error"
-    return f"Finished {epochs_text(epochs)} in {clock(duration)}.{extra}", "ok"
+    return f"Finished {plural(epochs, 'epoch')} in {clock(duration)}.{extra}", "ok"

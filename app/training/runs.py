@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, \
 
 from .. import messages, questions
 from ..file_dialogs import open_file
+from ..wording import plural
 from .checkpoint_browser import CheckpointBrowser
 from .checkpoints import load_into_app
 from .live_run import LiveRun
@@ -207,7 +208,8 @@ class RunsView(QWidget):
         if failed:
             messages.show_error(self, "Some checkpoint files could not be deleted:\n"
                                 + "\n".join(failed[:5]), "\n".join(failed), "Delete run")
-        messages.notify(f"Deleted {_runs(len(chosen))} and {format_size(size)} of checkpoints.")
+        messages.notify(f"Deleted {plural(len(chosen), 'run')} and {format_size(size)} "
+                        "of checkpoints.")
         return True
 
     def _deletable_roots(self) -> list[str]:
@@ -256,16 +258,12 @@ class RunsView(QWidget):
                          "LayerCraft checkpoints (*.lcm);;All files (*)")
 
 
-def _runs(count: int) -> str:
-    return "1 run" if count == 1 else f"{count} runs"
-
-
 def _delete_question(count: int, first: dict, files: list, size: int) -> str:
-    what = f"run '{first.get('name', 'run')}'" if count == 1 else _runs(count)
+    what = f"run '{first.get('name', 'run')}'" if count == 1 else plural(count, "run")
     if not files:
         return f"Remove {what} from the project? It has no checkpoint files on disk."
-    noun = "checkpoint file" if len(files) == 1 else "checkpoint files"
     their = "its" if count == 1 else "their"
     folders = sorted({os.path.dirname(os.path.abspath(p)) for p in files})
     where = folders[0] if len(folders) == 1 else f"{len(folders)} folders"
-    return f"Delete {what} and {their} {len(files)} {noun} ({format_size(size)}) in {where}?"
+    files_text = plural(len(files), "checkpoint file")
+    return f"Delete {what} and {their} {files_text} ({format_size(size)}) in {where}?"
