@@ -152,36 +152,50 @@ def _foreign_message(path: str, names: list) -> str:
 
 def _check_info(path: str, info: zipfile.ZipInfo) -> None:
     name = info.filename
-    if info.flag_bits & 0x1:
-        raise CheckpointError(f"The member {name!r} of '{path}' is encrypted; LayerCraft never "
-                              f"writes encrypted files. {_USE_ANOTHER}")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise CheckpointError(f"The member {name!r} of '{path}' uses a compression LayerCraft "
-                              f"does not write (method {info.compress_type}). {_USE_ANOTHER}")
     limit = MAX_MANIFEST_BYTES if name == MANIFEST else (
         MAX_JSON_BYTES if name.endswith(".json") else MAX_MEMBER_BYTES)
+    check_member(path, info, limit, _USE_ANOTHER)
+
+
+def check_member(path: str, info: zipfile.ZipInfo, limit: int, remedy: str) -> None:
+    """Refuses an encrypted member, one of a compression we do not write, one declaring more
+    than `limit` bytes, or a decompression bomb; every message ends with `remedy`. Shared by
+    the checkpoint reader and the `.keras` reader."""
+    name = info.filename
+    if info.flag_bits & 0x1:
+        raise CheckpointError(f"The member {name!r} of '{path}' is encrypted; LayerCraft never "
+                              f"writes or reads encrypted files. {remedy}")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise CheckpointError(f"The member {name!r} of '{path}' uses a compression LayerCraft "
+                              f"does not read (method {info.compress_type}). {remedy}")
     if info.file_size > limit:
         raise CheckpointError(f"The member {name!r} of '{path}' declares {info.file_size} "
-                              f"bytes, over the limit of {limit}. {_USE_ANOTHER}")
+                              f"bytes, over the limit of {limit}. {remedy}")
     if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise CheckpointError(
             f"The member {name!r} of '{path}' would expand {info.compress_size} bytes into "
-            f"{info.file_size} (a decompression bomb). The file is refused. {_USE_ANOTHER}")
+            f"{info.file_size} (a decompression bomb). The file is refused. {remedy}")
 
 
 def _read_bytes(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    return read_member(path, archive, info, f"The checkpoint '{path}'", _USE_ANOTHER)
+
+
+def read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, what: str,
+                remedy: str) -> bytes:
+    """The bytes of a checked member; a CheckpointError saying `what` ("The checkpoint
+    'x.lcm'") is damaged when the member cannot be read or has another size."""
     try:
         with archive.open(info) as stream:
             data = stream.read(info.file_size + 1)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
             NotImplementedError) as exc:
         raise CheckpointError(
-            f"The checkpoint '{path}' is damaged: its member {info.filename!r} cannot be read "
-            f"({exc}). The file was truncated or corrupted after it was saved. "
-            f"{_USE_ANOTHER}") from None
+            f"{what} is damaged: its member {info.filename!r} cannot be read ({exc}). The "
+            f"file was truncated or corrupted after it was saved. {remedy}") from None
     if len(data) != info.file_size:
-        raise CheckpointError(f"The checkpoint '{path}' is damaged: member {info.filename!r} "
-                              f"does not have its declared size. {_USE_ANOTHER}")
+        raise CheckpointError(f"{what} is damaged: member {info.filename!r} does not have "
+                              f"its declared size. {remedy}")
     return data
 
 

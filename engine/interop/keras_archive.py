@@ -11,16 +11,15 @@ import io
 import os
 import struct
 import zipfile
-import zlib
 from datetime import datetime
 
-from ..checkpoint_archive import MAX_JSON_BYTES, MAX_MEMBER_BYTES, MAX_RATIO, json_bytes, parse_json
+from ..checkpoint_archive import (MAX_JSON_BYTES, MAX_MEMBER_BYTES, check_member, json_bytes,
+                                  parse_json, read_member)
 from ..errors import CheckpointError
 
 SUFFIX = ".keras"
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 MEMBERS = (METADATA, CONFIG, WEIGHTS)
-_RATIO_FLOOR = 1024 ** 2
 _ORIGINAL = "Use an original copy of the file."
 
 
@@ -104,34 +103,12 @@ def _unexpected(path, name) -> str:
 
 
 def _check_info(path, info) -> None:
-    name = info.filename
-    if info.flag_bits & 0x1:
-        raise CheckpointError(f"The member {name!r} of '{path}' is encrypted. {_ORIGINAL}")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise CheckpointError(f"The member {name!r} of '{path}' uses an unsupported "
-                              f"compression (method {info.compress_type}). {_ORIGINAL}")
-    limit = MAX_JSON_BYTES if name.endswith(".json") else MAX_MEMBER_BYTES
-    if info.file_size > limit:
-        raise CheckpointError(f"The member {name!r} of '{path}' declares {info.file_size} "
-                              f"bytes, over the limit of {limit}. {_ORIGINAL}")
-    if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        raise CheckpointError(f"The member {name!r} of '{path}' would expand "
-                              f"{info.compress_size} bytes into {info.file_size} (a "
-                              f"decompression bomb). The file is refused. {_ORIGINAL}")
+    limit = MAX_JSON_BYTES if info.filename.endswith(".json") else MAX_MEMBER_BYTES
+    check_member(path, info, limit, _ORIGINAL)
 
 
 def _read(path, archive, info) -> bytes:
-    try:
-        with archive.open(info) as member:
-            data = member.read(info.file_size + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
-            NotImplementedError) as exc:
-        raise CheckpointError(f"'{path}' is damaged: its member {info.filename!r} cannot be "
-                              f"read ({exc}). {_ORIGINAL}") from None
-    if len(data) != info.file_size:
-        raise CheckpointError(f"'{path}' is damaged: member {info.filename!r} does not have "
-                              f"its declared size. {_ORIGINAL}")
-    return data
+    return read_member(path, archive, info, f"'{path}'", _ORIGINAL)
 
 
 def read_json(path: str, members: dict, name: str):
