@@ -138,7 +138,7 @@ def load_for_export(path: str):
     file = Path(path)
     if not file.exists():
         raise SpecError(f"File not found: {path}. Check the path.")
-    if file.suffix == ".lcm":
+    if file.suffix.lower() == ".lcm":
         model, compile_config = _from_checkpoint(file)
         return model, compile_config, [f"Weights: the checkpoint {file.name}."]
     if file.suffix.lower() == ".keras":

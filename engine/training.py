@@ -388,9 +388,10 @@ def _positive_int(value, name):
 
 def _serialize(obj, what: str = "optimizer"):
     if not callable(getattr(obj, "get_config", None)):
+        example = {"optimizer": "'adam'", "loss": "'mse'"}.get(what, "'accuracy'")
         raise SpecError(f"compile() could not interpret the {what} {obj!r}. Pass a name such "
-                        f"as 'accuracy' or 'mse', a {{'class_name', 'config'}} dict or an "
-                        f"engine {what} object.")
+                        f"as {example}, a {{'class_name', 'config'}} dict or an engine {what} "
+                        "object.")
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
 

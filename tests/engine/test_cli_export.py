@@ -182,3 +182,14 @@ def test_that_a_projects_batch_size_reaches_the_pytorch_train_script(tmp_path):
     assert cli_commands.main(["export", example_path("cnn_digits"), "--format", "pytorch",
                               "--output", str(other), "--batch-size", "64"]) == 0
     assert "BATCH_SIZE = 64" in (other / "train.py").read_text()
+
+
+def test_that_a_checkpoint_with_an_upper_case_suffix_is_read_as_a_checkpoint(checkpoint,
+                                                                             tmp_path):
+    from engine.cli import load_for_export  # noqa: PLC0415
+
+    path, trained = checkpoint
+    upper = tmp_path / "TRAINED.LCM"
+    upper.write_bytes(path.read_bytes())
+    model, _, notes = load_for_export(str(upper))
+    assert same_weights(model, trained) and notes == ["Weights: the checkpoint TRAINED.LCM."]
