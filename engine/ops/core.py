@@ -196,7 +196,7 @@ class Tensor:
         return _compare(np.not_equal, self, other)
 
     def astype(self, dtype):
-        from .numpy_ops import cast  # noqa: PLC0415 - numpy_ops imports this module
+        from .numpy_api import cast  # noqa: PLC0415 - numpy_api imports this module
 
         return cast(self, dtype)
 
