@@ -20,12 +20,14 @@ from .graph import ModelGraph, Node, Problem
 from .model import Model
 from .sequential import Sequential
 from .symbolic import Input, SymbolicTensor
-from .tape import GradientTape
+from .ops.tape import GradientTape
+from .variables import Variable
+from . import ops
 from .checkpoint import load_model
 from . import models
 from . import preprocessing, utils
 
-__all__ = ["GradientTape", "Input", "Model", "Sequential", "activations", "backend", "callbacks",
+__all__ = ["GradientTape", "Input", "Model", "Sequential", "Variable", "ops", "activations", "backend", "callbacks",
            "clear_session", "datasets", "initializers", "layers", "load_model", "losses",
            "metrics", "models", "optimizers", "preprocessing", "regularizers", "schedules",
            "utils"]

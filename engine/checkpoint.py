@@ -146,8 +146,9 @@ def _spec_and_weights(model, path: str) -> dict:
 
 def weight_layout(model) -> list[tuple]:
     """`(layer name, weight name, shape)` of each of `model.get_weights()`, in that order."""
-    return [(layer.name, key, tuple(int(d) for d in value.shape))
-            for layer in model.layers for key, value in layer.params.items()]
+    return [(layer.name, key if owner is layer else f"{owner.name}/{key}",
+             tuple(int(d) for d in owner.params[key].shape))
+            for layer in model.layers for owner, key in layer._weight_entries()]
 
 
 def _optimizer_entry(optimizer):

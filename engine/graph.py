@@ -248,7 +248,7 @@ class GraphAnalysis:
         in_shape = None if not in_shapes else (
             in_shapes if layer.takes_list(len(in_shapes)) else in_shapes[0])
         try:
-            shape = layer.compute_output_shape(in_shape)
+            shape = layer.output_shape_for(in_shape)
             params = (0, 0) if in_shape is None else layer.count_params_for(in_shape)
         except (ShapeError, SpecError) as exc:
             self._add(node.name, str(exc))

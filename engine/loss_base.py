@@ -11,6 +11,7 @@ import numpy as np
 from . import backend
 from .backend import FLOATX, get_array_module
 from .errors import ShapeError, SpecError
+from .ops.core import value_of
 from .params import STR, Param, to_json_value, validate_param
 
 EPSILON = 1e-7  # keras.backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON]
@@ -28,6 +29,7 @@ def shape_text(shape) -> str:
 
 def as_float_array(x, xp=None):
     """`x` as an array of `xp` (default: its own module); non-float data becomes float32."""
+    x = value_of(x)
     xp = xp or get_array_module(x)
     if xp is np:
         x = backend.to_numpy(x)
@@ -37,6 +39,7 @@ def as_float_array(x, xp=None):
 
 def as_array_like(x, like, dtype=None):
     """`x` on the device of `like` (NumPy or CuPy), optionally cast to `dtype`."""
+    x, like = value_of(x), value_of(like)
     xp = get_array_module(like)
     if xp is np:
         x = backend.to_numpy(x)
@@ -208,18 +211,36 @@ class Loss(Configurable):
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The reduced loss, a 0-d array of `y_pred`'s array module and float dtype.
 
-        Inside a `GradientTape`, the value comes wrapped so the tape can differentiate it.
+        Given Tensors (or inside a `GradientTape`), the result is a Tensor whose VJP is the
+        loss's analytic gradient.
         """
-        original_pred = y_pred
+        from .ops.core import Tensor, node_of, record  # noqa: PLC0415 - ops imports losses
+
+        tracked_pred = y_pred
+        tracked = node_of(y_pred) is not None
+        wrap = tracked or isinstance(y_pred, Tensor)
+        y_true, y_pred = value_of(y_true), value_of(y_pred)
+        sample_weight = value_of(sample_weight)
+        if tracked:
+            value, vjp = self._value_and_vjp(y_true, y_pred, sample_weight)
+            return record(value, (None, tracked_pred), vjp)
         y_true_p, y_pred_p, _ = self._prepare(y_true, y_pred)
         values, ctx = self._forward(y_true_p, y_pred_p)
         value = reduce_weighted_values(values, sample_weight, self._mask(ctx), self.reduction)[0]
-        from .tape import active_tape  # noqa: PLC0415 - tape imports nothing from here
+        return Tensor(value) if wrap else value
 
-        tape = active_tape()
-        if tape is not None:
-            return tape.record_loss(self, y_true, original_pred, sample_weight, value)
-        return value
+    def _value_and_vjp(self, y_true, y_pred, sample_weight):
+        """(value, vjp) for recording: the VJP scales the analytic gradient
+        (for reduction "none", the upstream weights each value like a sample weight)."""
+        value, grad = self.value_and_gradient(y_true, y_pred, sample_weight)
+
+        def vjp(g):
+            if self.reduction != "none":
+                return None, g * grad
+            weights = g if sample_weight is None else g * sample_weight
+            return None, self.value_and_gradient(y_true, y_pred, weights)[1]
+
+        return value, vjp
 
     def call(self, y_true, y_pred):
         """Per-sample losses, shape `y_pred.shape[:-1]` (before weights and reduction)."""

@@ -15,7 +15,10 @@ from .graph import ModelGraph
 from .graph_refs import node_of, output_refs
 from .layers.base import dims_match, format_shape
 from .naming import unique_name
-from .symbolic import trace_graph_calls
+from .layers.custom import weight_layers as custom_weight_layers
+from .model_calls import recorded_forward
+from .ops.core import Tensor, is_recording, value_of
+from .symbolic import SymbolicTensor, trace_graph_calls
 from .training import TrainingMixin
 
 
@@ -102,7 +105,7 @@ class Model(TrainingMixin, SurfaceMixin):
             in_shape = self._input_shape_of(layer, parents)
             if not owner.built:
                 owner.device = self.device
-                owner.build(in_shape)
+                owner.build_for(in_shape)
             if layer is not owner and not layer.built:
                 layer.device = self.device
                 layer.input_shape, layer.built = in_shape, True
@@ -116,7 +119,7 @@ class Model(TrainingMixin, SurfaceMixin):
     def _pack_parameters(self):
         """Makes every trainable weight (and its gradient) a view into one flat buffer."""
         xp = backend.xp(self.device)
-        entries = [(layer, key) for layer in self.layers for key in layer.trainable_weight_names]
+        entries = [entry for layer in self.layers for entry in layer._weight_entries(True)]
         sizes = [int(np.prod(layer.params[key].shape)) for layer, key in entries]
         total = int(sum(sizes))
         flat_params = xp.empty(total, dtype=backend.FLOATX)
@@ -141,7 +144,16 @@ class Model(TrainingMixin, SurfaceMixin):
                 layer.grads = {k: xp.zeros_like(v) for k, v in self._owners[name].grads.items()}
 
     def _trainable_flags(self):
-        return tuple(layer.trainable for layer in self.layers)
+        return tuple(layer.trainable for layer in self._weight_layers())
+
+    def _weight_layers(self) -> list:
+        """Every layer that owns weights: the model's layers and their tracked sublayers."""
+        seen = []
+        for layer in self.layers:
+            for owner in custom_weight_layers(layer):
+                if not any(owner is s for s in seen):
+                    seen.append(owner)
+        return seen
 
     def _ensure_packed(self):
         """Repacks when a layer's trainable flag changed, or when another model sharing these
@@ -171,8 +183,9 @@ class Model(TrainingMixin, SurfaceMixin):
     def _all_layer_instances(self):
         seen = []
         for _, layer, _ in self._plan:
-            if layer not in seen:
-                seen.append(layer)
+            for owner in custom_weight_layers(layer):
+                if not any(owner is s for s in seen):
+                    seen.append(owner)
         return seen
 
     # ----- structure ---------------------------------------------------------------------------
@@ -232,17 +245,27 @@ class Model(TrainingMixin, SurfaceMixin):
     # ----- weights ------------------------------------------------------------------------------
     @property
     def weights(self) -> list:
-        """Every weight array, layer by layer in Keras order (empty before the model is built)."""
+        """Every weight as a `Variable`, layer by layer in Keras order (empty before the model
+        is built)."""
         return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def variables(self) -> list:
+        return self.weights
 
     @property
     def non_trainable_weights(self) -> list:
         return [w for layer in self.layers for w in layer.non_trainable_weights]
 
     @property
+    def non_trainable_variables(self) -> list:
+        return self.non_trainable_weights
+
+    @property
     def trainable_variables(self) -> list:
+        """The trainable weights as `Variable`s, views into the flat parameter buffer."""
         self._ensure_packed()
-        return [layer.params[key] for layer, key in self._trainable_entries]
+        return [layer.variable(key) for layer, key in self._trainable_entries]
 
     @property
     def trainable_weights(self) -> list:
@@ -254,13 +277,13 @@ class Model(TrainingMixin, SurfaceMixin):
 
     def set_weights(self, weights) -> None:
         weights = list(weights)
-        expected = sum(len(layer.params) for layer in self.layers)
+        expected = sum(len(layer._weight_entries()) for layer in self.layers)
         if len(weights) != expected:
             raise ShapeError(f"Model '{self.name}' has {expected} weight arrays; received "
                              f"{len(weights)}. Use weights from a model with the same layers.")
         start = 0
         for layer in self.layers:
-            count = len(layer.params)
+            count = len(layer._weight_entries())
             layer.set_weights(weights[start:start + count])
             start += count
 
@@ -268,10 +291,13 @@ class Model(TrainingMixin, SurfaceMixin):
         return sum(layer.count_params() for layer in self.layers)
 
     def regularization_loss(self):
+        """The weight penalties plus what the last call's layers passed to `add_loss`."""
         total = 0.0
-        for layer in self.layers:
+        for layer in self._weight_layers():
             if layer.regularizers:
                 total = total + layer.regularization_loss()
+            for term in vars(layer).get("_call_losses", ()):
+                total = total + value_of(term)
         return total
 
     # ----- computation ---------------------------------------------------------------------------
@@ -392,35 +418,35 @@ class Model(TrainingMixin, SurfaceMixin):
                     id(owner) not in owners_reached:
                 for g in owner.grads.values():
                     g.fill(0)
-        for layer in self.layers:
+        for layer in self._weight_layers():
             if layer.regularizers:
                 layer.add_regularization_gradients()
 
     @fpu.flushed
-    def __call__(self, x, training: bool = False):
-        """Eager call on arrays (as `keras.Model.__call__`); returns device arrays."""
-        self._build_for_data(x)
-        outputs = self.forward(self.standardize_inputs(x), training=training)
-        self._note_call(outputs)
+    def __call__(self, x, training: bool = False, mask=None):
+        """Eager call (as `keras.Model.__call__`): device arrays, or Tensors when the inputs
+        are Tensors or a GradientTape records (then every layer call is recorded)."""
+        if isinstance(x, SymbolicTensor) or (isinstance(x, (list, tuple)) and any(
+                isinstance(t, SymbolicTensor) for t in x)):
+            return self._call_symbolic(x)
+        self._build_for_data(_values(x))
+        items = x if isinstance(x, (list, tuple)) else [x]
+        if is_recording() or any(isinstance(t, Tensor) for t in items):
+            outputs = recorded_forward(self, x, training)
+        else:
+            outputs = self.forward(self.standardize_inputs(x), training=training)
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def _note_call(self, outputs):
-        from .tape import active_tape  # noqa: PLC0415
-
-        tape = active_tape()
-        if tape is not None:
-            tape.record_model_call(self, outputs)
+    def _call_symbolic(self, x):
+        raise SpecError(f"Model '{self.name}' was called on a symbolic tensor; nesting a model "
+                        "inside a functional model is not supported yet. Add its layers to "
+                        "the outer model instead.")
 
     @property
     def losses(self) -> list:
-        """The regularization penalties, as Keras's `model.losses` (one summed term)."""
-        from .tape import active_tape, regularization_term  # noqa: PLC0415
-
-        if not any(layer.regularizers for layer in self.layers):
-            return []
-        if active_tape() is not None:
-            return [regularization_term(self)]
-        return [self.regularization_loss()]
+        """Keras's `model.losses`: every weight penalty and every `add_loss` term of the last
+        call, as Tensors (differentiable inside a GradientTape)."""
+        return [term for layer in self.layers for term in layer.losses]
 
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
         """Prints (or passes to `print_fn`) a Keras-style table of layers; returns the text."""
@@ -434,6 +460,15 @@ class Model(TrainingMixin, SurfaceMixin):
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
+def _values(x):
+    """The raw arrays behind Tensors (for shape checks and deferred builds)."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(value_of(t) for t in x)
+    if isinstance(x, dict):
+        return {k: value_of(v) for k, v in x.items()}
+    return value_of(x)
+
+
 def _shadow_of(owner, node_name):
     """A second instance of `owner` for another call site, sharing its weight dict."""
     config = owner.get_config()
@@ -441,4 +476,5 @@ def _shadow_of(owner, node_name):
     shadow = type(owner).from_config(config)
     shadow.params = owner.params  # same dict object: weights (and repacking) are shared
     shadow.regularizers = {}
+    shadow._variable_owner = owner  # its Variables are the owner's (one gradient per weight)
     return shadow

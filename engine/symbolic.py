@@ -110,7 +110,7 @@ def call_symbolic(layer, inputs):
             raise SpecError(f"Layer '{layer.name}' was called on a mix of symbolic tensors "
                             f"and arrays ({type(item).__name__}).")
     shapes = [t.sample_shape for t in items]
-    out_shape = layer.compute_output_shape(shapes if layer.takes_list(len(shapes)) else shapes[0])
+    out_shape = layer.output_shape_for(shapes if layer.takes_list(len(shapes)) else shapes[0])
     calls = getattr(layer, "_symbolic_calls", 0)
     layer._symbolic_calls = calls + 1
     node_name = layer.name if calls == 0 else f"{layer.name}_call_{calls}"

@@ -12,6 +12,7 @@ inference alike.
 """
 
 from .. import registry
+from ..ops.core import record, value_of
 from ..params import FLOAT, Param
 from ..regularizers import L1L2
 from .base import Layer
@@ -62,6 +63,7 @@ class ActivityRegularization(Layer):
         return self.regularizers.get(ACTIVITY_KEY)
 
     def forward(self, x, training=False):
+        self._recorded_input = None  # set again when a GradientTape records this call
         regularizer = self._regularizer()
         if regularizer is not None:
             # penalty = (l1 * sum|x| + l2 * sum x**2) / batch_size (a device scalar, no sync)
@@ -72,8 +74,8 @@ class ActivityRegularization(Layer):
 
     def backward(self, grad):
         regularizer = self._regularizer()
-        if regularizer is None:
-            return grad
+        if regularizer is None or vars(self).get("_tape_call"):
+            return grad  # under a tape the penalty is a term of `losses`, differentiated there
         # dL/dx = g + (l1 * sign(x) + 2 * l2 * x) / batch_size
         return grad + regularizer.gradient(self._x) / max(int(self._x.shape[0]), 1)
 
@@ -85,7 +87,16 @@ class ActivityRegularization(Layer):
     def losses(self) -> list:
         """The penalty of the last call in a list, as Keras's `layer.losses` (empty when the
         factors are zero)."""
-        return [self._penalty] if self._regularizer() is not None else []
+        regularizer = self._regularizer()
+        if regularizer is None:
+            return []
+        source = vars(self).get("_recorded_input")
+        if source is None:
+            return [self._penalty]
+        x = value_of(source)
+        scale = 1.0 / max(int(x.shape[0]), 1)
+        return [record(self._penalty, (source,),
+                       lambda g: (g * regularizer.gradient(x) * scale,))]
 
     def add_regularization_gradients(self) -> None:
         """Nothing to add: the penalty's gradient already went to the input in `backward`."""

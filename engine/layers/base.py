@@ -24,8 +24,12 @@ import numpy as np
 from .. import backend, initializers
 from ..errors import ShapeError, SpecError
 from ..naming import unique_name
+from ..ops.core import Tensor, is_recording
 from ..params import Param, to_json_value, validate_param
+from ..variables import Variable
+from . import custom
 from .input_args import pop_legacy_input
+from .recording import call_recorded
 
 
 @dataclass
@@ -78,6 +82,8 @@ class Layer:
         # when this layer comes first (elsewhere Keras ignores it, and so does the engine).
         self._input_shape_arg, self._batch_size_arg = pop_legacy_input(
             f"Layer '{self.name}' ({type(self).__name__})", kwargs)
+        if custom.is_call_based(type(self)):
+            _pop_keras_base_arguments(self, kwargs)
         if kwargs:
             raise SpecError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}. "
@@ -93,6 +99,7 @@ class Layer:
         self.params: dict = {}  # every weight by name (trainable or not), Keras order
         self.grads: dict = {}  # gradients of trainable weights, same names
         self.regularizers: dict = {}
+        self._call_losses: list = []  # what call() passed to add_loss, last call only
 
     # ----- configuration -------------------------------------------------------------------
     def _configure(self, **values) -> None:
@@ -104,6 +111,8 @@ class Layer:
     def get_config(self) -> dict:
         """Constructor arguments as plain JSON data (`from_config(get_config())` rebuilds)."""
         config = {"name": self.name, "trainable": self.trainable}
+        if custom.is_call_based(type(self)):
+            config["dtype"] = "float32"
         for param in self.PARAMS:
             config[param.name] = to_json_value(getattr(self, param.name))
         return config
@@ -140,7 +149,13 @@ class Layer:
         return []
 
     def count_params_for(self, input_shape) -> tuple[int, int]:
-        """(trainable, non-trainable) parameter counts for `input_shape`, without building."""
+        """(trainable, non-trainable) parameter counts for `input_shape`, without building
+        (a Keras-style layer builds: its weights exist only once `build` ran)."""
+        if custom.is_call_based(type(self)):
+            self.build_for(input_shape)
+            count = sum(int(np.prod(layer.params[key].shape))
+                        for layer, key in self._weight_entries(trainable=True))
+            return count, self.count_params() - count
         trainable = non_trainable = 0
         for spec in self.weight_specs(input_shape):
             size = math.prod(spec.shape)
@@ -151,35 +166,128 @@ class Layer:
         return trainable, non_trainable
 
     def build(self, input_shape) -> None:
-        """Creates the weights for `input_shape` (called once, lazily)."""
+        """Creates the weights for `input_shape` (called once, lazily).
+
+        Built-in layers get a shape without the batch axis and create `weight_specs`; a
+        Keras-style layer (one that defines `call`) overrides this and gets Keras's shape,
+        batch axis first, as Keras passes it.
+        """
+        if custom.is_call_based(type(self)):
+            self.built = True
+            return
         self.compute_output_shape(input_shape)  # refuse shapes that cannot work, early
         for spec in self.weight_specs(input_shape):
             self.add_weight(spec)
         self.input_shape = input_shape
         self.built = True
 
-    def add_weight(self, spec: WeightSpec):
+    def build_for(self, input_shape) -> None:
+        """Builds from a shape without the batch axis (what the engine's models know)."""
+        if self.built:
+            return
+        if custom.is_call_based(type(self)):
+            self.build(_with_batch(input_shape))
+            self.input_shape = input_shape
+        else:
+            self.build(input_shape)
+        self.built = True
+
+    def output_shape_for(self, input_shape):
+        """`compute_output_shape` in the engine's convention (no batch axis). A Keras-style
+        layer's own `compute_output_shape` sees the batch axis; without one, its `call` is
+        traced on zeros."""
+        if not custom.is_call_based(type(self)):
+            return self.compute_output_shape(input_shape)
+        self.build_for(input_shape)
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            return _without_batch(self.compute_output_shape(_with_batch(input_shape)))
+        return custom.traced_output_shape(self, input_shape)
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Creates a weight (Keras 3's signature) and returns its `Variable`.
+
+        `initializer` defaults to glorot_uniform for float weights and zeros otherwise;
+        `regularizer` adds its penalty to `losses` and its gradient in training.
+        """
+        spec = shape if isinstance(shape, WeightSpec) else self._weight_spec(
+            shape, initializer, dtype, trainable, regularizer, constraint, name)
         values = initializers.initialize(spec.initializer, spec.shape)
+        if dtype is not None and np.dtype(dtype).kind != "f":
+            values = np.asarray(values).astype(np.dtype(dtype))
         array = backend.to_device(values, self.device)
         self.params[spec.name] = array
         if spec.trainable:
             self.grads[spec.name] = backend.xp(self.device).zeros_like(array)
         if spec.regularizer is not None:
             self.regularizers[spec.name] = spec.regularizer
-        return array
+        return self.variable(spec.name)
+
+    def _weight_spec(self, shape, initializer, dtype, trainable, regularizer, constraint, name):
+        from .. import regularizers  # noqa: PLC0415
+
+        if constraint is not None:
+            raise SpecError(f"Layer '{self.name}': weight constraints are not supported by "
+                            "LayerCraft yet. Remove `constraint=` (or clip the weight after "
+                            "each step in a callback).")
+        float_weight = dtype is None or np.dtype(dtype).kind == "f"
+        if float_weight is False and trainable:
+            raise SpecError(f"Layer '{self.name}': weight {name!r} has dtype {dtype}; only "
+                            "float weights can be trainable. Pass trainable=False.")
+        key = name or _next_weight_name(self.params)
+        if key in self.params:
+            raise SpecError(f"Layer '{self.name}' already has a weight named {key!r}. Give "
+                            "each add_weight() call its own name.")
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        init = initializer if initializer is not None else (
+            "glorot_uniform" if float_weight else "zeros")
+        return WeightSpec(key, shape, init, bool(trainable), regularizers.get(regularizer))
+
+    def variable(self, key):
+        """The `Variable` of weight `key` (one object per weight, so tapes and optimizers
+        recognise it); shared layers' second call sites hand out their owner's."""
+        owner = vars(self).get("_variable_owner", self)
+        handles = vars(owner).setdefault("_variable_handles", {})
+        handle = handles.get(key)
+        if handle is None or handle._store is not owner.params:
+            handle = handles[key] = Variable._of_layer(owner, key)
+        return handle
+
+    def _weight_entries(self, trainable=None) -> list:
+        """(layer, key) of every weight this layer owns, its tracked sublayers' included."""
+        entries = []
+        for layer in custom.weight_layers(self):
+            names = (layer.params if trainable is None else layer.trainable_weight_names
+                     if trainable else layer.non_trainable_weight_names)
+            entries.extend((layer, key) for key in names)
+        return entries
 
     @property
     def weights(self) -> list:
-        """Every weight array in creation (Keras) order; empty before the layer is built."""
-        return list(self.params.values())
+        """Every weight as a `Variable`, in creation (Keras) order, sublayers' after the
+        layer's own; empty before the layer is built."""
+        return [layer.variable(key) for layer, key in self._weight_entries()]
 
     @property
     def trainable_weights(self) -> list:
-        return [self.params[k] for k in self.trainable_weight_names]
+        return [layer.variable(key) for layer, key in self._weight_entries(trainable=True)]
 
     @property
     def non_trainable_weights(self) -> list:
-        return [self.params[k] for k in self.non_trainable_weight_names]
+        return [layer.variable(key) for layer, key in self._weight_entries(trainable=False)]
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return self.non_trainable_weights
+
+    @property
+    def variables(self) -> list:
+        return self.weights
 
     @property
     def trainable_weight_names(self) -> list[str]:
@@ -196,22 +304,24 @@ class Layer:
                 f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
                 "built. Build it via `layer.build(input_shape)` or call it on data."
             )
-        return sum(int(np.prod(w.shape)) for w in self.params.values())
+        return sum(int(np.prod(layer.params[key].shape)) for layer, key in self._weight_entries())
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights as NumPy arrays, in Keras order."""
-        return [backend.to_numpy(w).copy() for w in self.params.values()]
+        return [backend.to_numpy(layer.params[key]).copy() for layer, key in self._weight_entries()]
 
     def set_weights(self, weights) -> None:
         """Copies `weights` (Keras order and shapes) into the layer's arrays in place."""
-        names = list(self.params)
+        entries = self._weight_entries()
+        names = [key if layer is self else f"{layer.name}/{key}" for layer, key in entries]
+        weights = list(weights)
         if len(weights) != len(names):
             raise ShapeError(
                 f"Layer '{self.name}' expects {len(names)} weight arrays ({', '.join(names)}) "
                 f"but received {len(weights)}."
             )
-        for key, value in zip(names, weights):
-            target = self.params[key]
+        for (layer, key), value in zip(entries, weights):
+            target = layer.params[key]
             value = np.asarray(backend.to_numpy(value))
             if tuple(value.shape) != tuple(target.shape):
                 raise ShapeError(
@@ -245,9 +355,13 @@ class Layer:
 
     @classmethod
     def uses_mask(cls) -> bool:
-        """Whether `forward` takes a `mask` keyword (then the model passes the input's mask)."""
+        """Whether `forward` takes a `mask` keyword (then the model passes the input's mask);
+        for a Keras-style layer, whether its `call` does."""
         if "_uses_mask" not in cls.__dict__:
-            cls._uses_mask = "mask" in inspect.signature(cls.forward).parameters
+            if custom.is_call_based(cls):
+                cls._uses_mask = custom.call_arguments(cls)[1]
+            else:
+                cls._uses_mask = "mask" in inspect.signature(cls.forward).parameters
         return cls._uses_mask
 
     def forward_masked(self, x, training: bool = False, mask=None):
@@ -257,15 +371,40 @@ class Layer:
         return self.forward(x, training=training)
 
     # ----- computation --------------------------------------------------------------------------
-    def forward(self, x, training: bool = False):
-        """Output for the batch `x`, keeping in `self._*` what `backward` needs."""
-        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+    def forward(self, x, training: bool = False, mask=None):
+        """Output for the batch `x`, keeping in `self._*` what `backward` needs.
+
+        A Keras-style layer runs its `call` here under a private tape."""
+        if custom.is_call_based(type(self)):
+            return custom.forward_with_tape(self, x, training, mask)
+        raise NotImplementedError(f"{type(self).__name__} must implement forward() and "
+                                  "backward(), or call() as a Keras layer does")
 
     def backward(self, grad):
         """Fills `self.grads` in place (overwriting) and returns dL/d(input)."""
+        if custom.is_call_based(type(self)):
+            return custom.backward_with_tape(self, grad)
         raise NotImplementedError(f"{type(self).__name__} must implement backward()")
 
-    def __call__(self, inputs, training: bool = False, mask=None):
+    # ----- Keras-style losses (`add_loss`, `losses`) ----------------------------------------------
+    def add_loss(self, loss):
+        """Adds a loss term (a scalar Tensor) from inside `call`; fit() and `model.losses`
+        include it. Each call replaces the previous call's terms."""
+        self._call_losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Terms added by the last call (`add_loss`) and each weight regularizer's penalty,
+        this layer's and its tracked sublayers'."""
+        from .recording import regularization_terms  # noqa: PLC0415
+
+        terms = []
+        for layer in custom.weight_layers(self):
+            terms.extend(vars(layer).get("_call_losses", []))
+            terms.extend(regularization_terms(layer))
+        return terms
+
+    def __call__(self, inputs, training: bool = False, mask=None, **kwargs):
         """On symbolic tensors, adds a node to a functional graph; on arrays, runs eagerly.
 
         `mask` (eager calls) is Keras's: a boolean `(batch, timesteps)` array for layers that
@@ -278,10 +417,16 @@ class Layer:
         items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if any(isinstance(t, SymbolicTensor) for t in items):
             return call_symbolic(self, inputs)
+        if custom.is_call_based(type(self)):
+            inputs = custom.as_call_input(inputs)
+            self.build_for(_batchless_shape(inputs))
+            return custom.invoke_call(self, inputs, training=training, mask=mask, **kwargs)
         if not self.built:
             self.build(_batchless_shape(inputs))
         if mask is None:
             mask = _attached_mask(inputs)
+        if is_recording() or any(isinstance(t, Tensor) for t in items):
+            return call_recorded(self, inputs, training, mask)
         outputs = self.forward_masked(inputs, training=training, mask=mask)
         return _with_mask(outputs, self.compute_mask(inputs, mask))
 
@@ -329,6 +474,39 @@ def _batchless_shape(inputs):
     if isinstance(inputs, (list, tuple)):
         return [tuple(int(d) for d in x.shape[1:]) for x in inputs]
     return tuple(int(d) for d in inputs.shape[1:])
+
+
+def _with_batch(shape):
+    """A batch-less shape (or list of them) with Keras's leading None batch axis."""
+    if isinstance(shape, list):
+        return [_with_batch(s) for s in shape]
+    return (None, *shape)
+
+
+def _without_batch(shape):
+    """Keras's shape with the batch axis (or a list of them) without it."""
+    if isinstance(shape, list):
+        return [_without_batch(s) for s in shape]
+    return tuple(shape)[1:]
+
+
+def _next_weight_name(params) -> str:
+    """Keras's default weight names: variable, variable_1, variable_2..."""
+    name, count = "variable", 0
+    while name in params:
+        count += 1
+        name = f"variable_{count}"
+    return name
+
+
+def _pop_keras_base_arguments(layer, kwargs) -> None:
+    """Keyword arguments every Keras layer accepts; LayerCraft computes in float32."""
+    dtype = kwargs.pop("dtype", None)
+    if dtype not in (None, "float32") and getattr(dtype, "name", dtype) != "float32":
+        raise SpecError(f"Layer '{layer.name}': dtype={dtype!r} is not supported; LayerCraft "
+                        "layers compute in float32. Leave dtype out.")
+    kwargs.pop("autocast", None)
+    kwargs.pop("input_dim", None)
 
 
 def check_rank(layer: Layer, input_shape, rank: int, hint: str = "") -> None:

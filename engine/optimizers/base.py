@@ -14,6 +14,7 @@ Slot storage and checkpoint state live in `slots.py`.
 
 from .. import backend, fpu, schedules
 from ..errors import SpecError, TrainingError
+from ..ops.core import value_of
 from ..params import FLOAT, Param, to_json_value, validate_param
 from . import clipping
 from .slots import SlotState
@@ -224,9 +225,11 @@ class Optimizer:
     @fpu.flushed
     def apply(self, grads, variables=None) -> None:
         """Keras's `apply(grads, trainable_variables)`; `None` gradients are skipped."""
-        grads = list(grads)
+        grads = [None if g is None else value_of(g) for g in grads]
         if not grads:
             return
+        if variables is not None:  # Variables update their arrays in place (flat-buffer views)
+            variables = [value_of(v) for v in variables]
         variables = self._state.resolve_variables(grads, variables)
         active = [i for i, g in enumerate(grads) if g is not None]
         if not active:

@@ -67,8 +67,10 @@ def test_trainable_weights_are_views_of_one_flat_buffer():
     model = seed_mlp()
     variables = model.trainable_variables
     for v in variables:
-        assert v.base is model._flat_params or v.base is model._flat_params.base
-    variables[0][0, 0] = 42.0
+        assert v.value.base is model._flat_params or v.value.base is model._flat_params.base
+    new_kernel = variables[0].numpy()
+    new_kernel[0, 0] = 42.0
+    variables[0].assign(new_kernel)  # in place: the flat buffer sees it
     assert model._flat_params[0] == 42.0
 
 

@@ -264,9 +264,6 @@ def test_that_a_gradient_tape_with_model_losses_includes_the_penalty():
     np.testing.assert_allclose(kernel_grad, 0.1 * np.outer(x[0], [1.0, 1.0]), rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="GradientTape takes out only the weight penalties' "
-                   "gradients when the loss leaves out model.losses; the activity penalty's "
-                   "gradient, added to the input gradient in backward, stays (needs tape.py)")
 def test_that_a_gradient_tape_without_model_losses_leaves_the_penalty_out():
     x = np.array([[1.0, 2.0, 0.0]], np.float32)
     model = penalized_model(l1=0.1, l2=0.0)
