@@ -149,9 +149,13 @@ class ModelGraph:
             raise SpecError(f"Layer '{node.name}' ({node.class_name}): bad config: {exc}") from None
 
     # ----- analysis -----------------------------------------------------------------------------
-    def analyze(self) -> "GraphAnalysis":
-        """Shapes, parameter counts and problems of every node, with no data and no weights."""
-        return GraphAnalysis(self)
+    def analyze(self, live=None) -> "GraphAnalysis":
+        """Shapes, parameter counts and problems of every node, with no data and no weights.
+
+        `live` maps node names to layer objects that already exist (a functional model's,
+        a user's own layer classes): those are analysed as they are, not remade from the
+        config (a class that is not registered could not be)."""
+        return GraphAnalysis(self, live)
 
     def validate(self) -> list[Problem]:
         return self.analyze().problems
@@ -160,8 +164,9 @@ class ModelGraph:
 class GraphAnalysis:
     """The result of walking a graph once: shapes, param counts, problems, layers."""
 
-    def __init__(self, graph: ModelGraph):
+    def __init__(self, graph: ModelGraph, live=None):
         self.graph = graph
+        self._live = live or {}
         self.shapes: dict[str, object] = {}  # by input reference: "lstm", "lstm:1"...
         self.output_counts: dict[str, int] = {}  # nodes with several outputs only
         self.masked: dict[str, bool] = {}  # whether a node's output carries a mask
@@ -227,6 +232,10 @@ class GraphAnalysis:
 
     def _make_layer(self, node):
         owner = self.graph.nodes.get(node.shares) if node.shares else node
+        live = self._live.get(owner.name if owner else node.name)
+        if live is not None:
+            self.layers[node.name] = live
+            return live
         try:
             layer = self.graph.make_layer(owner if owner else node)
         except LayerCraftError as exc:

@@ -15,6 +15,7 @@ from .graph import ModelGraph
 from .graph_refs import node_of, output_refs
 from .layers.base import dims_match, format_shape
 from .naming import unique_name
+from .layers.custom import is_call_based as custom_is_call_based
 from .layers.custom import weight_layers as custom_weight_layers
 from .model_calls import recorded_forward
 from .ops.core import Tensor, is_recording, value_of
@@ -63,7 +64,8 @@ class Model(TrainingMixin, SurfaceMixin):
         `tensors` are the (inputs, outputs) symbolic tensors the graph was traced from; other
         graphs get theirs made here, so `model.inputs` and `layer.output` always exist.
         """
-        analysis = graph.analyze()
+        analysis = graph.analyze(live={name: layer for name, layer in layers.items()
+                                       if custom_is_call_based(type(layer))})
         errors = [p for p in analysis.problems if p.severity == "error"]
         if errors:
             lines = "\n".join(f"  - {p.message}" for p in errors)
@@ -438,9 +440,10 @@ class Model(TrainingMixin, SurfaceMixin):
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _call_symbolic(self, x):
-        raise SpecError(f"Model '{self.name}' was called on a symbolic tensor; nesting a model "
-                        "inside a functional model is not supported yet. Add its layers to "
-                        "the outer model instead.")
+        """`model(symbolic_tensor)`: the model becomes one node of the outer graph."""
+        from .nested import call_symbolic  # noqa: PLC0415 - nested imports this module
+
+        return call_symbolic(self, x)
 
     @property
     def losses(self) -> list:
