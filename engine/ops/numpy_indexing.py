@@ -6,6 +6,8 @@ contributions. `pad` differentiates the modes that copy elements (constant, edge
 symmetric, wrap) by padding an index map the same way and scattering through it.
 """
 
+import builtins
+
 from .core import needs_gradient, record
 from .numpy_common import cotangent, scatter_add, to_array, value_of, wrap, xp_of
 
@@ -100,7 +102,7 @@ def _box(start_indices, shape):
     if len(starts) != len(sizes):
         raise ValueError("Length of `start_indices` must match length of `shape`. Received: "
                          f"start_indices={start_indices}, shape={shape}")
-    return tuple(slice(s, s + n) for s, n in zip(starts, sizes))
+    return tuple(builtins.slice(s, s + n) for s, n in zip(starts, sizes))
 
 
 def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name

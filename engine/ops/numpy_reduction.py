@@ -5,6 +5,8 @@ lets broadcasting spread it. `max`/`min` split the gradient evenly among tied ex
 TensorFlow's reduce_max and JAX do), so the gradient sums to the upstream value.
 """
 
+import builtins
+
 from .core import record
 from .numpy_common import FLOATX, expand_reduced, normalize_axis, promote, quiet, to_array
 from .numpy_common import float_dtype, spread, to_float_array, wrap, xp_of
@@ -36,7 +38,7 @@ def mean(x, axis=None, keepdims=False):
     xp, axes = xp_of(a), _axes(a, axis)
     with quiet():  # the mean of nothing is nan, silently
         y = xp.asarray(xp.mean(a, axis=axes, keepdims=keepdims))
-    count = max(_count(a.shape, axes), 1)
+    count = builtins.max(_count(a.shape, axes), 1)
     return record(y, (x,), lambda g: (spread(xp, expand_reduced(g, a.shape, axes, keepdims)
                                              / count, a.shape),))
 
@@ -164,7 +166,7 @@ def var(x, axis=None, keepdims=False):
     xp, axes = xp_of(a), _axes(a, axis)
     centered = a - xp.mean(a, axis=axes, keepdims=True)
     y = xp.asarray(xp.mean(centered * centered, axis=axes, keepdims=keepdims))
-    count = max(_count(a.shape, axes), 1)
+    count = builtins.max(_count(a.shape, axes), 1)
     return record(y, (x,), lambda g: (expand_reduced(g, a.shape, axes, keepdims)
                                       * (2 / count) * centered,))
 
@@ -175,7 +177,7 @@ def std(x, axis=None, keepdims=False):
     xp, axes = xp_of(a), _axes(a, axis)
     centered = a - xp.mean(a, axis=axes, keepdims=True)
     y = xp.asarray(xp.sqrt(xp.mean(centered * centered, axis=axes, keepdims=keepdims)))
-    count = max(_count(a.shape, axes), 1)
+    count = builtins.max(_count(a.shape, axes), 1)
 
     def vjp(g):
         s = expand_reduced(y, a.shape, axes, keepdims)
