@@ -15,22 +15,29 @@ outputs, the odd padded pixel after).
 import math
 
 from ..errors import ShapeError
-from ..layers import conv_utils as cu
-from ..layers import conv_utils_nd as cun
-from ..layers.conv_variants import depthwise_backward, depthwise_forward
 from .core import array_module, needs_gradient, record
 from .nn_common import (check_rank, float_input, from_channels_last, spatial_tuple,
                         standardize_data_format, standardize_padding, to_channels_last)
 
 
 # ----- the kernels, on channels-last arrays with 2 or 3 spatial axes ------------------------------
+def _layers():
+    """The conv layers' kernel modules, imported on first use: `engine.layers` imports
+    `engine.ops`, so importing it while `engine.ops` loads would be circular."""
+    from ..layers import conv_utils, conv_utils_nd, conv_variants  # noqa: PLC0415
+
+    return conv_utils, conv_utils_nd, conv_variants
+
+
 def _im2col(x, geom):
     """Patches as an `(N * prod(out), prod(kernel) * C)` matrix."""
+    cu, cun, _ = _layers()
     cols = cu.im2col(x, geom) if len(geom.kernel) == 2 else cun.im2col_nd(x, geom)
     return cols.reshape(-1, math.prod(cols.shape[1 + len(geom.kernel):]))
 
 
 def _col2im_matmul(a, weights, geom):
+    cu, cun, _ = _layers()
     out = (cu.col2im_matmul if len(geom.kernel) == 2 else cun.col2im_matmul_nd)(a, weights, geom)
     return array_module(out).ascontiguousarray(out)  # a padded crop is a view
 
@@ -132,7 +139,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
                  ("valid", "same", "causal"))
     _, k4 = s.kernel(kernel)
     x4 = s.x_lifted
-    geom = cu.conv_geometry(x4.shape[1:-1], k4.shape[:-2], s.strides, s.dilation, s.padding)
+    geom = _layers()[0].conv_geometry(x4.shape[1:-1], k4.shape[:-2], s.strides, s.dilation,
+                                      s.padding)
     _check_output(geom, "conv")
     need_x, need_k = needs_gradient(inputs), needs_gradient(kernel)
     y4, backward = _grouped_conv(x4, k4, geom, need_k)
@@ -155,6 +163,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     if k4.shape[-2] != x4.shape[-1]:
         raise ShapeError(f"depthwise_conv: the kernel's channel axis ({k4.shape[-2]}) must "
                          f"equal the input channels ({x4.shape[-1]}).")
+    cu, _, variants = _layers()
     geom = cu.conv_geometry(x4.shape[1:-1], k4.shape[:-2], s.strides, s.dilation, s.padding)
     _check_output(geom, "depthwise_conv")
     need_x, need_k = needs_gradient(inputs), needs_gradient(kernel)
@@ -168,11 +177,11 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
                 (dk.reshape(k.shape) if need_k else None)
 
         return record(s.output(y4), (inputs, kernel), vjp)
-    y4 = depthwise_forward(x4, k4, geom)
+    y4 = variants.depthwise_forward(x4, k4, geom)
 
     def vjp2(g):
         g4 = array_module(g).ascontiguousarray(s.grad_in(g))
-        dx, dk = depthwise_backward(x4, k4, g4, geom, need_x)
+        dx, dk = variants.depthwise_backward(x4, k4, g4, geom, need_x)
         return (s.input_grad(dx) if need_x else None), (s.kernel_grad(dk) if need_k else None)
 
     return record(s.output(y4), (inputs, kernel), vjp2)
@@ -235,7 +244,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     if s.rank == 1:  # the height-1 axis of the lifted 2-D form
         lengths, pads, trims = [1, *lengths], [(0, 0), *pads], [0, *trims]
     inner = tuple(n - t for n, t in zip(lengths, trims))
-    geom = cu.ConvGeometry(tuple(k4.shape[:-2]), s.strides, s.dilation, tuple(pads), inner,
+    geom = _layers()[0].ConvGeometry(tuple(k4.shape[:-2]), s.strides, s.dilation, tuple(pads), inner,
                            tuple(x4.shape[1:-1]))
     xp = array_module(x4, k4)
     channels = x4.shape[-1]

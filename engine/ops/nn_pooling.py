@@ -12,11 +12,17 @@ import itertools
 import numpy as np
 
 from ..errors import ShapeError
-from ..layers.pooling import _first_max_grads, _fold, _geometry, _reduce_cells, _windows
-from ..layers.pooling_tiled import tiled_max_backward, tiled_max_forward
 from .core import array_module, needs_gradient, record
 from .nn_common import (check_rank, float_input, from_channels_last, spatial_tuple,
                         standardize_data_format, standardize_padding, to_channels_last)
+
+
+def _kernels():
+    """The pooling layers' modules, imported on first use (`engine.layers` imports
+    `engine.ops`: importing it while `engine.ops` loads would be circular)."""
+    from ..layers import pooling, pooling_tiled  # noqa: PLC0415
+
+    return pooling, pooling_tiled
 
 
 def _parse(op, inputs, pool_size, strides, padding, data_format):
@@ -30,25 +36,26 @@ def _parse(op, inputs, pool_size, strides, padding, data_format):
     if padding == "valid" and any(n < p for n, p in zip(x.shape[1:-1], pool)):
         raise ShapeError(f"{op} with padding='valid' needs every spatial size >= pool_size "
                          f"{pool}. Received inputs of shape {tuple(x.shape)}.")
-    return fmt, x, _geometry(tuple(x.shape[1:-1]), pool, steps, padding)
+    return fmt, x, _kernels()[0]._geometry(tuple(x.shape[1:-1]), pool, steps, padding)
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """The largest value of each window, per channel (`strides=None` means `pool_size`)."""
     fmt, x, geo = _parse("max_pool", inputs, pool_size, strides, padding, data_format)
     xp = array_module(x)
-    keep = needs_gradient(inputs)
+    pooling, tiled = _kernels()
     if geo.tiles:
-        y, stages = tiled_max_forward(x, geo.out, geo.pool, keep=keep)
+        y, stages = tiled.tiled_max_forward(x, geo.out, geo.pool, keep=needs_gradient(inputs))
 
         def backward(g):
-            return tiled_max_backward(g, stages, geo.out, geo.pool)
+            return tiled.tiled_max_backward(g, stages, geo.out, geo.pool)
     else:
-        windows = _windows(x, geo, -np.inf)
-        y = _reduce_cells(windows, geo.pool, xp.maximum)
+        windows = pooling._windows(x, geo, -np.inf)
+        y = pooling._reduce_cells(windows, geo.pool, xp.maximum)
 
         def backward(g):
-            return _fold(_first_max_grads(windows, y, g, geo.pool), geo, x.shape, g)
+            cells = pooling._first_max_grads(windows, y, g, geo.pool)
+            return pooling._fold(cells, geo, x.shape, g)
 
     def vjp(g):
         g = xp.ascontiguousarray(to_channels_last(g, fmt))
@@ -61,14 +68,16 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     """The mean of each window, per channel; "same" padding averages only the real cells."""
     fmt, x, geo = _parse("average_pool", inputs, pool_size, strides, padding, data_format)
     xp = array_module(x)
+    pooling = _kernels()[0]
     counts = geo.counts()
     if not isinstance(counts, int):
         counts = xp.asarray(counts, dtype=x.dtype)
-    y = _reduce_cells(_windows(x, geo, 0.0), geo.pool, xp.add) / counts
+    y = pooling._reduce_cells(pooling._windows(x, geo, 0.0), geo.pool, xp.add) / counts
 
     def vjp(g):
         g = to_channels_last(g, fmt)
-        return (from_channels_last(_fold(itertools.repeat(g / counts), geo, x.shape, g), fmt),)
+        dx = pooling._fold(itertools.repeat(g / counts), geo, x.shape, g)
+        return (from_channels_last(dx, fmt),)
 
     return record(from_channels_last(y, fmt), (inputs,), vjp)
 
