@@ -78,12 +78,15 @@ def _operand_cotangent(xp, i, inputs, output, arrays, g):
     for c in set(target) - available - set(".") - {s[1] for s in extra_subs}:
         extra_subs.append(c)  # summed over by this operand alone: broadcast it back
         extra_arrays.append(xp.ones(sizes[c], dtype=g.dtype))
+    elsewhere = any("..." in s for s in others + [output])
+    if "..." not in target and elsewhere:  # NumPy cannot sum `...` away: keep it, sum after
+        target = "..." + target
     spec = ",".join(others + [output] + extra_subs) + "->" + target
     operands = [a for j, a in enumerate(arrays) if j != i] + [g] + extra_arrays
-    if "..." in target and not any("..." in s for s in others + [output]):
-        spec = spec.replace("...", "")  # no broadcast dims survive: operand had none
+    if "..." in target and not elsewhere:
+        spec = spec.replace("...", "")  # the operand's `...` dims were all of size 0 rank
     grad = xp.einsum(spec, *operands)
-    return _fit_ellipsis(grad, inputs[i], arrays[i].shape, ell[i])
+    return _fit_ellipsis(grad, target, arrays[i].shape, ell[i])
 
 
 def _tokens(subs):
