@@ -43,6 +43,10 @@ def to_array(x, dtype=None, like=None):
             dtype = FLOATX
         elif dtype is None and v.dtype == np.int64 and not isinstance(value_of(x), np.generic):
             dtype = np.dtype("int32")
+    elif like is not None and isinstance(v, np.ndarray):
+        xp = array_module(value_of(like))
+        if xp is not np:  # a NumPy operand of a CuPy op moves to the GPU
+            v = xp.asarray(v)
     if dtype is not None and v.dtype != dtype:
         v = v.astype(dtype)
     return v
@@ -77,7 +81,8 @@ def same_dtype(*values, dtype=None):
     """The arrays of `values`, all in their Keras result dtype (or `dtype`), on one device."""
     dtype = result_dtype(*values) if dtype is None else dtype
     raw = [value_of(v) for v in values]
-    like = next((v for v in raw if hasattr(v, "shape") and not isinstance(v, np.generic)), None)
+    # a CuPy operand, if any, decides the device: NumPy operands and numbers move to it
+    like = next((v for v in raw if array_module(v) is not np), None)
     return [to_array(v, dtype, like=like) for v in raw]
 
 

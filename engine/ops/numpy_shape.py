@@ -172,9 +172,9 @@ def repeat(x, repeats, axis=None):
     xp = xp_of(a)
     source = a.reshape(-1) if axis is None else a
     axis = 0 if axis is None else axis % a.ndim
-    reps = value_of(repeats)
+    reps = value_of(repeats)  # an int, or a list of ints (CuPy takes no array of repeats)
     reps = int(reps) if not isinstance(reps, (list, tuple)) and getattr(reps, "ndim", 0) == 0 \
-        else xp.asarray([int(r) for r in _ints(reps)])
+        else list(_ints(reps))
     y = xp.repeat(source, reps, axis=axis)
     n = source.shape[axis]
 
