@@ -96,7 +96,7 @@ def where(condition, x1=None, x2=None):
     """`x1` where `condition`, else `x2`; with only `condition`, its non-zero indices."""
     cond = to_array(condition)
     if x1 is None and x2 is None:
-        from .numpy_indexing import nonzero  # noqa: PLC0415 - that module imports this one
+        from .numpy_indexing import nonzero  # that module imports this one
 
         return nonzero(cond)
     if x1 is None or x2 is None:

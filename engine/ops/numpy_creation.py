@@ -10,8 +10,15 @@ import numpy as np
 
 from .. import backend
 from .core import Tensor, record
-from .numpy_common import float_dtype, result_dtype, standardize_dtype, to_array, value_of
-from .numpy_common import wrap, xp_of
+from .numpy_common import (
+    float_dtype,
+    result_dtype,
+    standardize_dtype,
+    to_array,
+    value_of,
+    wrap,
+    xp_of,
+)
 
 
 def cast(x, dtype):
@@ -139,7 +146,7 @@ def tri(N, M=None, k=0, dtype=None):
 
 def meshgrid(*x, indexing="xy"):
     """Coordinate grids; each grid is a broadcast of its 1-D input (differentiable)."""
-    from .numpy_shape import broadcast_to, reshape  # noqa: PLC0415 - keep modules independent
+    from .numpy_shape import broadcast_to, reshape  # keep modules independent
 
     if indexing not in ("xy", "ij"):
         raise ValueError(f"Valid values for `indexing` are 'xy' and 'ij'. Received: {indexing}")

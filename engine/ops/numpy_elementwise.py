@@ -9,7 +9,7 @@ import math
 from .core import absolute, record
 from .numpy_common import quiet, to_array, to_float_array, wrap, xp_of
 
-abs = absolute  # noqa: A001 - Keras's name
+abs = absolute  # Keras's name
 
 
 def _unary(x, forward, derivative):
@@ -138,7 +138,7 @@ def trunc(x):
     return wrap(a if a.dtype.kind in "iub" else xp_of(a).trunc(a))
 
 
-def round(x, decimals=0):  # noqa: A001 - Keras's name
+def round(x, decimals=0):  # Keras's name
     a = to_array(x)  # ints stay ints, as np.round (Keras's NumPy backend)
     return wrap(xp_of(a).round(a, decimals=decimals))
 

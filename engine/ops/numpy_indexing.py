@@ -85,7 +85,7 @@ def sort(x, axis=-1):
 
 
 def reshape_flat(x):
-    from .numpy_shape import reshape  # noqa: PLC0415 - keep the modules independent
+    from .numpy_shape import reshape  # keep the modules independent
 
     return reshape(x, (-1,))
 
@@ -105,7 +105,7 @@ def _box(start_indices, shape):
     return tuple(builtins.slice(s, s + n) for s, n in zip(starts, sizes))
 
 
-def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
+def slice(inputs, start_indices, shape):  # Keras's name
     """The block of `shape` starting at `start_indices` (`keras.ops.slice`)."""
     a = to_array(inputs)
     xp = xp_of(a)

@@ -5,8 +5,7 @@ diagonal. Products are written as einsums, so their VJPs are einsum's.
 import string
 
 from .core import record
-from .numpy_common import FLOATX, promote, quiet, to_array, value_of, xp_of
-from .numpy_common import expand_reduced
+from .numpy_common import FLOATX, expand_reduced, promote, quiet, to_array, value_of, xp_of
 from .numpy_einsum import einsum
 from .numpy_shape import reshape
 
@@ -35,7 +34,7 @@ def dot(x1, x2):
     matrices, and for N-D the sum over x1's last axis and x2's second-to-last."""
     a, b = to_array(x1), to_array(x2)
     if a.ndim == 0 or b.ndim == 0:
-        from .core import multiply  # noqa: PLC0415
+        from .core import multiply
 
         return multiply(x1, x2)
     return tensordot(x1, x2, axes=([a.ndim - 1], [max(b.ndim - 2, 0)]))
@@ -48,7 +47,7 @@ def outer(x1, x2):
 def inner(x1, x2):
     a, b = to_array(x1), to_array(x2)
     if a.ndim == 0 or b.ndim == 0:
-        from .core import multiply  # noqa: PLC0415
+        from .core import multiply
 
         return multiply(x1, x2)
     return tensordot(x1, x2, axes=([-1], [-1]))
@@ -95,13 +94,13 @@ def diag(x, k=0):
 
 
 def trace(x, offset=0, axis1=0, axis2=1):
-    from .numpy_reduction import sum as _sum  # noqa: PLC0415 - reduction imports nothing here
+    from .numpy_reduction import sum as _sum  # reduction imports nothing here
 
     return _sum(diagonal(x, offset=offset, axis1=axis1, axis2=axis2), axis=-1)
 
 
 # ----- norm ------------------------------------------------------------------------------------
-def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - Keras's argument name
+def norm(x, ord=None, axis=None, keepdims=False):  # Keras's argument name
     """Vector norms (ord None/2, 1, inf, -inf, 0, any p) and matrix norms (None/'fro', 1, -1,
     inf, -inf). Where a 2-norm is 0 its gradient is 0 (a subgradient), not nan."""
     a = to_array(x)
@@ -125,7 +124,7 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - Keras's argume
 
 
 def _as(x, dtype):
-    from .numpy_creation import cast  # noqa: PLC0415
+    from .numpy_creation import cast
 
     return cast(x, dtype)
 
@@ -144,8 +143,8 @@ def _two_norm(x, a, axes, keepdims):
 
 
 def _vector_norm(x, a, ord, axes, keepdims):
-    from . import numpy_reduction as red  # noqa: PLC0415
-    from .core import absolute, power  # noqa: PLC0415
+    from . import numpy_reduction as red
+    from .core import absolute, power
 
     if ord is None or ord == 2:
         return _two_norm(x, a, axes, keepdims)
@@ -165,8 +164,8 @@ def _vector_norm(x, a, ord, axes, keepdims):
 
 
 def _matrix_norm(x, ord, axes, keepdims):
-    from . import numpy_reduction as red  # noqa: PLC0415
-    from .core import absolute  # noqa: PLC0415
+    from . import numpy_reduction as red
+    from .core import absolute
 
     row, col = axes
     if ord is None or ord == "fro":

@@ -8,8 +8,19 @@ TensorFlow's reduce_max and JAX do), so the gradient sums to the upstream value.
 import builtins
 
 from .core import record
-from .numpy_common import FLOATX, expand_reduced, normalize_axis, promote, quiet, to_array
-from .numpy_common import float_dtype, spread, to_float_array, wrap, xp_of
+from .numpy_common import (
+    FLOATX,
+    expand_reduced,
+    float_dtype,
+    normalize_axis,
+    promote,
+    quiet,
+    spread,
+    to_array,
+    to_float_array,
+    wrap,
+    xp_of,
+)
 
 _WIDEN = {"b": "int32", "int8": "int32", "int16": "int32", "uint8": "uint32",
           "uint16": "uint32"}  # JAX's (Keras's) accumulator dtypes for small ints
@@ -23,7 +34,7 @@ def _axes(a, axis):
     return normalize_axis(axis, a.ndim)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def sum(x, axis=None, keepdims=False):  # Keras's name
     a = to_array(x)
     xp, axes = xp_of(a), _axes(a, axis)
     y = xp.asarray(xp.sum(a, axis=axes, keepdims=keepdims)).astype(_widened(a.dtype))
@@ -67,11 +78,11 @@ def _extreme(x, axis, keepdims, initial, name):
     return record(y, (x,), vjp)
 
 
-def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+def max(x, axis=None, keepdims=False, initial=None):  # Keras's name
     return _extreme(x, axis, keepdims, initial, "max")
 
 
-def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras's name
+def min(x, axis=None, keepdims=False, initial=None):  # Keras's name
     return _extreme(x, axis, keepdims, initial, "min")
 
 
@@ -206,12 +217,12 @@ def argmin(x, axis=None, keepdims=False):
     return _arg(x, axis, keepdims, "argmin")
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def all(x, axis=None, keepdims=False):  # Keras's name
     a = to_array(x)
     return wrap(xp_of(a).all(a, axis=_axes(a, axis), keepdims=keepdims))
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+def any(x, axis=None, keepdims=False):  # Keras's name
     a = to_array(x)
     return wrap(xp_of(a).any(a, axis=_axes(a, axis), keepdims=keepdims))
 
@@ -225,9 +236,9 @@ def count_nonzero(x, axis=None):
 def average(x, axis=None, weights=None):
     """The (weighted) mean; 1-D `weights` run along `axis`, as NumPy's. Composed of recorded
     ops, so it differentiates in `x` and in `weights`."""
-    from .core import divide, multiply  # noqa: PLC0415
-    from .numpy_creation import cast  # noqa: PLC0415
-    from .numpy_shape import reshape  # noqa: PLC0415
+    from .core import divide, multiply
+    from .numpy_creation import cast
+    from .numpy_shape import reshape
 
     a = to_array(x)
     if weights is None:

@@ -5,8 +5,15 @@ permutation, a split of a concatenation, a sum over tiled copies).
 """
 
 from .core import record
-from .numpy_common import cotangent, normalize_axis, same_dtype, scatter_add
-from .numpy_common import to_array, value_of, xp_of
+from .numpy_common import (
+    cotangent,
+    normalize_axis,
+    same_dtype,
+    scatter_add,
+    to_array,
+    value_of,
+    xp_of,
+)
 
 
 def _ints(values):
@@ -126,13 +133,11 @@ def split(x, indices_or_sections, axis=0):
     a = to_array(x)
     xp = xp_of(a)
     axis %= a.ndim
-    sections = indices_or_sections
-    if not isinstance(sections, (int, float)) and not hasattr(value_of(sections), "ndim"):
-        sections = list(_ints(sections))
-    elif hasattr(value_of(sections), "ndim") and value_of(sections).ndim:
+    sections = value_of(indices_or_sections)  # a count, or the indices to split before
+    if isinstance(sections, (list, tuple)) or getattr(sections, "ndim", 0):
         sections = list(_ints(sections))
     else:
-        sections = int(value_of(sections))
+        sections = int(sections)
     pieces = xp.split(a, sections, axis=axis)
     starts = _offsets([p.shape[axis] for p in pieces])
     return [record(p, (x,), _piece_vjp(xp, a, axis, starts[i], starts[i + 1]))

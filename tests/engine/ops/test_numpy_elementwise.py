@@ -123,7 +123,7 @@ def test_where_routes_the_gradient_by_condition():
     a, b = _f64(2, 3), _f64(3)
     np.testing.assert_allclose(np.asarray(ops.where(cond, a, b)), np.where(cond, a, b))
     check_op_gradients(lambda x, y: ops.where(cond, x, y), [a, b])
-    rows, cols = ops.where(np.array([[0, 1], [1, 0]]))
+    rows, _ = ops.where(np.array([[0, 1], [1, 0]]))
     np.testing.assert_array_equal(np.asarray(rows), [0, 1])
     assert rows.dtype == np.int32
 
