@@ -1,11 +1,29 @@
-"""Keras's neural-network ops (`keras.ops.nn`): gathered here from the `nn_*` modules."""
+"""Keras's neural-network ops (`keras.ops.nn`): gathered here from the `nn_*` modules.
 
-from . import nn_activations, nn_conv, nn_losses, nn_norm, nn_pooling
-from .nn_activations import *  # noqa: F403 - each module lists its ops in __all__
-from .nn_conv import *  # noqa: F403
-from .nn_losses import *  # noqa: F403
-from .nn_norm import *  # noqa: F403
-from .nn_pooling import *  # noqa: F403
+    nn_activations  relu, gelu, softmax, log_softmax, ... (elementwise and along an axis)
+    nn_conv         conv, depthwise_conv, separable_conv, conv_transpose
+    nn_pooling      max_pool, average_pool
+    nn_norm         moments, batch_normalization, normalize, layer/rms_normalization
+    nn_losses       binary/categorical/sparse_categorical_crossentropy, one_hot, multi_hot
+"""
 
-__all__: list[str] = sorted({*nn_activations.__all__, *nn_conv.__all__, *nn_losses.__all__,
-                             *nn_norm.__all__, *nn_pooling.__all__})
+from .nn_activations import celu, elu, gelu, glu, hard_shrink, hard_sigmoid, hard_silu
+from .nn_activations import hard_swish, hard_tanh, leaky_relu, log_sigmoid, log_softmax, relu
+from .nn_activations import relu6, selu, sigmoid, silu, soft_shrink, softmax, softplus, softsign
+from .nn_activations import sparse_plus, sparse_sigmoid, sparsemax, squareplus, swish
+from .nn_activations import tanh_shrink, threshold
+from .nn_conv import conv, conv_transpose, depthwise_conv, separable_conv
+from .nn_losses import binary_crossentropy, categorical_crossentropy, multi_hot, one_hot
+from .nn_losses import sparse_categorical_crossentropy
+from .nn_norm import batch_normalization, layer_normalization, moments, normalize
+from .nn_norm import rms_normalization
+from .nn_pooling import average_pool, max_pool
+
+__all__ = ["average_pool", "batch_normalization", "binary_crossentropy",
+           "categorical_crossentropy", "celu", "conv", "conv_transpose", "depthwise_conv",
+           "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+           "hard_tanh", "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax",
+           "max_pool", "moments", "multi_hot", "normalize", "one_hot", "relu", "relu6",
+           "rms_normalization", "selu", "separable_conv", "sigmoid", "silu", "soft_shrink",
+           "softmax", "softplus", "softsign", "sparse_categorical_crossentropy", "sparse_plus",
+           "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh_shrink", "threshold"]

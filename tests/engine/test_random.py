@@ -7,7 +7,6 @@ from engine import backend
 from engine import random as rnd
 from engine.ops.core import Tensor
 from engine.ops.tape import GradientTape
-
 from tests.engine.ops.op_gradcheck import check_op_gradients
 
 

@@ -58,7 +58,7 @@ def test_normalize():
     with pytest.raises(ValueError, match="order"):
         nn.normalize(x, order=0)
     for order in (1, 2, 3):
-        check_op_gradients(lambda a: nn.normalize(a, axis=0, order=order),
+        check_op_gradients(lambda a, order=order: nn.normalize(a, axis=0, order=order),
                            [R.standard_normal((3, 2))])
     check_op_gradients(lambda a: nn.normalize(a, axis=(0, 1)), [R.standard_normal((2, 3))])
 

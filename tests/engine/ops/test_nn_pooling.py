@@ -85,8 +85,8 @@ def test_ops_and_layers_compute_the_same():
 
 
 def test_a_tie_sends_the_gradient_to_the_first_maximum():
-    from engine.ops.core import Tensor  # noqa: PLC0415
-    from engine.ops.tape import GradientTape  # noqa: PLC0415
+    from engine.ops.core import Tensor
+    from engine.ops.tape import GradientTape
 
     x = Tensor(np.ones((1, 2, 2, 1)))
     with GradientTape() as tape:
