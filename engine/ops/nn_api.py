@@ -7,16 +7,45 @@
     nn_losses       binary/categorical/sparse_categorical_crossentropy, one_hot, multi_hot
 """
 
-from .nn_activations import celu, elu, gelu, glu, hard_shrink, hard_sigmoid, hard_silu
-from .nn_activations import hard_swish, hard_tanh, leaky_relu, log_sigmoid, log_softmax, relu
-from .nn_activations import relu6, selu, sigmoid, silu, soft_shrink, softmax, softplus, softsign
-from .nn_activations import sparse_plus, sparse_sigmoid, sparsemax, squareplus, swish
-from .nn_activations import tanh_shrink, threshold
+from .nn_activations import (
+           celu,
+           elu,
+           gelu,
+           glu,
+           hard_shrink,
+           hard_sigmoid,
+           hard_silu,
+           hard_swish,
+           hard_tanh,
+           leaky_relu,
+           log_sigmoid,
+           log_softmax,
+           relu,
+           relu6,
+           selu,
+           sigmoid,
+           silu,
+           soft_shrink,
+           softmax,
+           softplus,
+           softsign,
+           sparse_plus,
+           sparse_sigmoid,
+           sparsemax,
+           squareplus,
+           swish,
+           tanh_shrink,
+           threshold,
+)
 from .nn_conv import conv, conv_transpose, depthwise_conv, separable_conv
-from .nn_losses import binary_crossentropy, categorical_crossentropy, multi_hot, one_hot
-from .nn_losses import sparse_categorical_crossentropy
-from .nn_norm import batch_normalization, layer_normalization, moments, normalize
-from .nn_norm import rms_normalization
+from .nn_losses import (
+           binary_crossentropy,
+           categorical_crossentropy,
+           multi_hot,
+           one_hot,
+           sparse_categorical_crossentropy,
+)
+from .nn_norm import batch_normalization, layer_normalization, moments, normalize, rms_normalization
 from .nn_pooling import average_pool, max_pool
 
 __all__ = ["average_pool", "batch_normalization", "binary_crossentropy",

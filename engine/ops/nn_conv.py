@@ -16,15 +16,22 @@ import math
 
 from ..errors import ShapeError
 from .core import array_module, needs_gradient, record
-from .nn_common import (check_rank, float_input, from_channels_last, spatial_tuple,
-                        standardize_data_format, standardize_padding, to_channels_last)
+from .nn_common import (
+    check_rank,
+    float_input,
+    from_channels_last,
+    spatial_tuple,
+    standardize_data_format,
+    standardize_padding,
+    to_channels_last,
+)
 
 
 # ----- the kernels, on channels-last arrays with 2 or 3 spatial axes ------------------------------
 def _layers():
     """The conv layers' kernel modules, imported on first use: `engine.layers` imports
     `engine.ops`, so importing it while `engine.ops` loads would be circular."""
-    from ..layers import conv_utils, conv_utils_nd, conv_variants  # noqa: PLC0415
+    from ..layers import conv_utils, conv_utils_nd, conv_variants
 
     return conv_utils, conv_utils_nd, conv_variants
 

@@ -13,14 +13,21 @@ import numpy as np
 
 from ..errors import ShapeError
 from .core import array_module, needs_gradient, record
-from .nn_common import (check_rank, float_input, from_channels_last, spatial_tuple,
-                        standardize_data_format, standardize_padding, to_channels_last)
+from .nn_common import (
+    check_rank,
+    float_input,
+    from_channels_last,
+    spatial_tuple,
+    standardize_data_format,
+    standardize_padding,
+    to_channels_last,
+)
 
 
 def _kernels():
     """The pooling layers' modules, imported on first use (`engine.layers` imports
     `engine.ops`: importing it while `engine.ops` loads would be circular)."""
-    from ..layers import pooling, pooling_tiled  # noqa: PLC0415
+    from ..layers import pooling, pooling_tiled
 
     return pooling, pooling_tiled
 
