@@ -17,6 +17,7 @@ from .layers.base import dims_match, format_shape
 from .naming import unique_name
 from .layers.custom import is_call_based as custom_is_call_based
 from .layers.custom import weight_layers as custom_weight_layers
+from . import subclassed
 from .model_calls import recorded_forward
 from .ops.core import Tensor, is_recording, value_of
 from .symbolic import SymbolicTensor, trace_graph_calls
@@ -32,7 +33,12 @@ class Model(TrainingMixin, SurfaceMixin):
         name: The model's name; defaults to `functional`, `functional_1`...
     """
 
-    def __init__(self, inputs=None, outputs=None, name=None, device="cpu"):
+    def __init__(self, inputs=None, outputs=None, name=None, device="cpu", **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        kwargs.pop("dtype", None)
+        if kwargs:
+            raise SpecError(f"Unrecognized keyword arguments passed to Model: {kwargs}. Valid "
+                            "arguments: inputs, outputs, name, trainable.")
         self.name = name or unique_name(self._default_name())
         self.device = backend.resolve_device(device)
         self.stop_training = False
@@ -46,7 +52,36 @@ class Model(TrainingMixin, SurfaceMixin):
 
     @classmethod
     def _default_name(cls):
+        if cls.call is not Model.call:  # a subclassed model: its class name, as Keras
+            return cls.__name__
         return "functional"
+
+    @property
+    def _builds_later(self) -> bool:
+        """A subclassed model compiles before it has a graph (it builds on its first data)."""
+        return subclassed.is_subclassed(self) or _overrides_train_step(self)
+
+    def call(self, inputs, training=None, mask=None):
+        """What the model computes (Keras's `call`): subclassed models override it; a
+        functional model runs its graph, recorded layer by layer."""
+        self._build_for_data(_values(inputs))
+        outputs = recorded_forward(self, inputs, bool(training))
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def build(self, input_shape) -> None:
+        """Builds a subclassed model for `input_shape` (batch axis first, as Keras)."""
+        if subclassed.is_subclassed(self):
+            if self._graph is None:
+                subclassed.build(self, input_shape)
+            return
+        if self._graph is None:
+            raise SpecError(f"Model '{self.name}' has no graph to build; give it inputs and "
+                            "outputs.")
+
+    def _build_for_data(self, x) -> None:
+        """A subclassed model builds its graph from the first data it receives."""
+        if self._graph is None:
+            subclassed.build_for_data(self, x)
 
     # ----- construction ----------------------------------------------------------------------
     @classmethod
@@ -152,7 +187,9 @@ class Model(TrainingMixin, SurfaceMixin):
         """Every layer that owns weights: the model's layers and their tracked sublayers."""
         seen = []
         for layer in self.layers:
-            for owner in custom_weight_layers(layer):
+            owners = layer._weight_layers() if isinstance(layer, Model) else \
+                custom_weight_layers(layer)
+            for owner in owners:
                 if not any(owner is s for s in seen):
                     seen.append(owner)
         return seen
@@ -197,7 +234,10 @@ class Model(TrainingMixin, SurfaceMixin):
 
     @property
     def layers(self) -> list:
-        """Each layer once (shared layers once), in graph order; Input layers included."""
+        """Each layer once (shared layers once), in graph order; Input layers included. A
+        subclassed model lists the layers (and models) its attributes hold, as Keras."""
+        if subclassed.is_subclassed(self) or self._graph is None:
+            return subclassed.tracked_layers(self)
         seen = []
         for name, _, _ in self._plan:
             owner = self._owners[name]
@@ -266,6 +306,9 @@ class Model(TrainingMixin, SurfaceMixin):
     @property
     def trainable_variables(self) -> list:
         """The trainable weights as `Variable`s, views into the flat parameter buffer."""
+        if self._graph is None:  # a subclassed model before fit: its layers' variables
+            return [layer.variable(key) for layer in self._weight_layers()
+                    for key in layer.trainable_weight_names]
         self._ensure_packed()
         return [layer.variable(key) for layer, key in self._trainable_entries]
 
@@ -431,6 +474,8 @@ class Model(TrainingMixin, SurfaceMixin):
         if isinstance(x, SymbolicTensor) or (isinstance(x, (list, tuple)) and any(
                 isinstance(t, SymbolicTensor) for t in x)):
             return self._call_symbolic(x)
+        if subclassed.is_subclassed(self):
+            return subclassed.eager_call(self, x, training=training, mask=mask)
         self._build_for_data(_values(x))
         items = x if isinstance(x, (list, tuple)) else [x]
         if is_recording() or any(isinstance(t, Tensor) for t in items):
@@ -461,6 +506,11 @@ class Model(TrainingMixin, SurfaceMixin):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def _overrides_train_step(model) -> bool:
+    return any(getattr(type(model), name) is not getattr(Model, name)
+               for name in ("train_step", "test_step", "predict_step"))
 
 
 def _values(x):

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from . import backend
+from . import backend, custom_steps
 from .data_adapter import ArrayData
 
 
@@ -86,6 +86,8 @@ class LossMeans:
 
 def train_epoch(model, data, batch_size, shuffle, rng, callbacks, steps=None):
     """One epoch of training batches; returns the epoch's training logs."""
+    if custom_steps.overrides(model, "train_step"):
+        return custom_steps.train_epoch(model, data, batch_size, shuffle, rng, callbacks, steps)
     losses = LossMeans(model.output_names)
     model._metrics.reset()
     iterator = data.batches(batch_size, shuffle=shuffle, rng=rng)
@@ -114,6 +116,8 @@ def _limited(iterator, steps):
 
 def evaluate_data(model, data, batch_size, callbacks=None, sample_weight_data=None):
     """Loss and metrics over `data` in inference mode; fires the on_test_* hooks."""
+    if custom_steps.overrides(model, "test_step") or model._graph is None:
+        return custom_steps.evaluate(model, data, batch_size, callbacks)
     losses = LossMeans(model.output_names)
     model._metrics.reset()
     if callbacks is not None:

@@ -8,7 +8,10 @@ from . import backend, fpu
 from .compile_utils import CompiledLoss, CompiledMetrics, check_targets, is_object_config
 from .data_adapter import (ArrayData, DatasetData, as_host_array, class_weights_to_sample_weights,
                            host_arrays, is_dataset, split_validation, spread, to_target_list)
+from . import custom_steps
 from .errors import DataError, SpecError, TrainingError
+from .metrics_base import Mean
+from .step_api import StepsMixin
 from .trainer import LossMeans, RunControl, evaluate_data, run_fit
 
 
@@ -27,7 +30,7 @@ def sample_count(arrays) -> int:
     return sizes.pop()
 
 
-class TrainingMixin:
+class TrainingMixin(StepsMixin):
     """The Keras training API, mixed into Model."""
 
     #: Whether compile() may come before the graph exists (a Sequential builds from data).
@@ -83,6 +86,7 @@ class TrainingMixin:
         if device is not None:
             self._move_to(device)
         self.optimizer, (self._compiled_loss, self._metrics) = optimizer, compiled
+        self._loss_tracker = Mean(name="loss")
         self._compile_args = (loss, metrics, loss_weights)
         self.compile_config = config
         self.compiled = True
@@ -165,6 +169,7 @@ class TrainingMixin:
 
         self._require_compiled()
         self._build_for_data(x)
+        self._check_trainable()
         batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
         _positive_int(epochs, "epochs")
         if steps_per_epoch is not None:
@@ -218,6 +223,22 @@ class TrainingMixin:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         return self._format_results(logs, return_dict)
 
+    def _own_steps(self) -> bool:
+        """Whether the model's class overrides train/test/predict_step (Keras's custom fit)."""
+        return any(custom_steps.overrides(self, name) for name in custom_steps.STEPS)
+
+    def _check_trainable(self):
+        """The default step needs a compiled loss; a graph-less model needs its own step."""
+        if custom_steps.overrides(self, "train_step"):
+            return
+        if getattr(self, "_graph", None) is None:
+            raise TrainingError(f"Model '{self.name}' has no call() and no train_step(); "
+                                "define call() (what the model computes) or train_step().")
+        if getattr(self._compiled_loss, "empty", False):
+            raise TrainingError(f"Model '{self.name}' was compiled without a loss, and fit() "
+                                "needs one. Pass loss=... to compile(), or override "
+                                "train_step() to compute the loss yourself.")
+
     def _format_results(self, logs, return_dict):
         if return_dict:
             return logs
@@ -238,6 +259,8 @@ class TrainingMixin:
 
     def _array_data(self, x, y, sample_weight, class_weight) -> ArrayData:
         """Checked, device-resident arrays (the data moves to the device once)."""
+        if self._graph is None or (y is None and self._own_steps()):
+            return custom_steps.loose_array_data(self, x, y, sample_weight)
         if y is None:
             raise DataError("Targets `y` are missing. Pass labels (y) along with x.")
         xs, ys = host_arrays(self, x, y, sample_weight)
@@ -296,11 +319,15 @@ class TrainingMixin:
 
     def _predict_batches(self, arrays, count, batch_size, cbs) -> list:
         results = None  # made from the first batch: a None (variable) axis takes its size
+        own_step = custom_steps.overrides(self, "predict_step") or self._graph is None
         for step, part in enumerate(batch_slices(count, batch_size)):
             cbs.on_predict_batch_begin(step)
             batch = [a[part] for a in arrays]
-            outputs = self.forward(self.standardize_inputs(batch if len(batch) > 1 else batch[0]),
-                                   training=False, inference_only=True)
+            if own_step:
+                outputs = custom_steps.predict_outputs(self, batch)
+            else:
+                outputs = self.forward(self.standardize_inputs(
+                    batch if len(batch) > 1 else batch[0]), training=False, inference_only=True)
             if results is None:
                 results = [np.empty((count, *o.shape[1:]), dtype=np.float32) for o in outputs]
             for target, out in zip(results, outputs):
@@ -321,6 +348,8 @@ class TrainingMixin:
 
     def _host_inputs(self, x) -> list:
         """Inputs as a list of arrays in `input_names` order, not yet moved to the device."""
+        if self._graph is None:
+            return [as_host_array(a) for a in (x if isinstance(x, (list, tuple)) else [x])]
         return [as_host_array(a) for a in spread(x, self.input_names, "inputs")]
 
     def optimizer_param_count(self) -> int:

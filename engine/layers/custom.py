@@ -70,6 +70,7 @@ def as_call_input(value):
 # ----- tracking sublayers --------------------------------------------------------------------
 def sublayers(layer, recursive=False) -> list:
     """Layers held as attributes (directly, in lists/tuples or dict values), in order."""
+    from ..model import Model  # noqa: PLC0415 - model imports layers
     from .base import Layer  # noqa: PLC0415 - base imports this module
 
     found = []
@@ -78,6 +79,9 @@ def sublayers(layer, recursive=False) -> list:
         if isinstance(value, Layer):
             if value is not layer and not any(value is f for f in found):
                 found.append(value)
+        elif isinstance(value, Model):  # a model held by a layer: its weights are tracked
+            for owner in value._weight_layers():
+                add(owner)
         elif isinstance(value, (list, tuple)):
             for item in value:
                 add(item)
@@ -85,6 +89,10 @@ def sublayers(layer, recursive=False) -> list:
             for item in value.values():
                 add(item)
 
+    hook = getattr(layer, "_tracked_sublayers", None)  # a subclassed model's call node
+    if hook is not None:
+        for value in hook():
+            add(value)
     for key, value in vars(layer).items():
         if not key.startswith("_"):
             add(value)

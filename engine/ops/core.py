@@ -340,9 +340,10 @@ def backprop(seeds, keep=()) -> dict:
 
 # ----- the operators' ops (engine.ops re-exports them) -------------------------------------------
 def _binary_values(x1, x2):
-    a, b = value_of(x1), value_of(x2)
-    like = a if hasattr(a, "dtype") else (b if hasattr(b, "dtype") else None)
-    return float_of(a, like), float_of(b, like)
+    """Both operands as arrays of Keras's result dtype (JAX-style promotion: Python numbers
+    are weak, an int array meeting a float array takes the float), on one device."""
+    a, b = same_dtype(x1, x2)
+    return a, b
 
 
 def add(x1, x2):
@@ -368,9 +369,14 @@ def divide(x1, x2):
     a, b = _binary_values(x1, x2)
     if a.dtype.kind in "iub" and b.dtype.kind in "iub":  # Keras: int / int is float
         a, b = a.astype(backend.FLOATX), b.astype(backend.FLOATX)
-    y = a / b
-    return record(y, (x1, x2), lambda g: (sum_to_shape(g / b, a.shape),
-                                          sum_to_shape(-g * y / b, b.shape)))
+    with quiet():
+        y = a / b
+
+    def vjp(g):
+        with quiet():
+            return sum_to_shape(g / b, a.shape), sum_to_shape(-g * y / b, b.shape)
+
+    return record(y, (x1, x2), vjp)
 
 
 true_divide = divide
@@ -390,15 +396,17 @@ def absolute(x):
 def power(x1, x2):
     a, b = _binary_values(x1, x2)
     xp = array_module(a, b)
-    y = a ** b
+    with quiet():
+        y = a ** b
     need_a, need_b = needs_gradient(x1), needs_gradient(x2)  # known now, not at backprop
 
     def vjp(g):
-        ga = sum_to_shape(g * b * a ** (b - 1), a.shape) if need_a else None
-        gb = None
-        if need_b:
-            safe = xp.where(a > 0, a, 1)
-            gb = sum_to_shape(g * y * xp.log(safe), b.shape)
+        with quiet():
+            ga = sum_to_shape(g * b * a ** (b - 1), a.shape) if need_a else None
+            gb = None
+            if need_b:
+                safe = xp.where(a > 0, a, 1)
+                gb = sum_to_shape(g * y * xp.log(safe), b.shape)
         return ga, gb
 
     return record(y, (x1, x2), vjp)
@@ -466,3 +474,7 @@ def _compare(ufunc, x1, x2):
     a, b = _binary_values(x1, x2)
     xp = array_module(a, b)
     return Tensor(getattr(xp, ufunc.__name__)(a, b))
+
+
+# Last: numpy_common builds on the names above (Keras's dtype rules for the operators).
+from .numpy_common import quiet, same_dtype  # noqa: E402
