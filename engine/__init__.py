@@ -22,12 +22,12 @@ from .sequential import Sequential
 from .symbolic import Input, SymbolicTensor
 from .ops.tape import GradientTape
 from .variables import Variable
-from . import ops
+from . import ops, random
 from .checkpoint import load_model
 from . import models
 from . import preprocessing, utils
 
-__all__ = ["GradientTape", "Input", "Model", "Sequential", "Variable", "ops", "activations", "backend", "callbacks",
+__all__ = ["GradientTape", "Input", "Model", "Sequential", "Variable", "ops", "random", "activations", "backend", "callbacks",
            "clear_session", "datasets", "initializers", "layers", "load_model", "losses",
            "metrics", "models", "optimizers", "preprocessing", "regularizers", "schedules",
            "utils"]
