@@ -338,6 +338,8 @@ class Model(TrainingMixin, SurfaceMixin):
     def regularization_loss(self):
         """The weight penalties plus what the last call's layers passed to `add_loss`."""
         total = 0.0
+        for term in vars(self).get("_call_losses", ()):
+            total = total + value_of(term)
         for layer in self._weight_layers():
             if layer.regularizers:
                 total = total + layer.regularization_loss()
@@ -494,7 +496,12 @@ class Model(TrainingMixin, SurfaceMixin):
     def losses(self) -> list:
         """Keras's `model.losses`: every weight penalty and every `add_loss` term of the last
         call, as Tensors (differentiable inside a GradientTape)."""
-        return [term for layer in self.layers for term in layer.losses]
+        own = list(vars(self).get("_call_losses", ()))
+        return own + [term for layer in self.layers for term in layer.losses]
+
+    def add_loss(self, loss):
+        """Adds a loss term from inside a subclassed model's `call` (Keras's `add_loss`)."""
+        vars(self).setdefault("_call_losses", []).append(loss)
 
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
         """Prints (or passes to `print_fn`) a Keras-style table of layers; returns the text."""

@@ -34,6 +34,9 @@ class SubclassedCall(Layer):
     def _tracked_sublayers(self) -> list:
         return tracked_layers(self._model)
 
+    def _own_loss_terms(self) -> list:
+        return list(vars(self._model).get("_call_losses", ()))
+
     def takes_list(self, count: int) -> bool:
         return count > 1
 
@@ -77,6 +80,9 @@ def tracked_layers(model) -> list:
 def invoke_model_call(model, inputs, training=False, mask=None):
     """`model.call(inputs, ...)` with the keywords its signature takes."""
     takes_training, takes_mask = custom.call_arguments(type(model))
+    model._call_losses = []  # Keras: `losses` holds what the last call added
+    for layer in model._weight_layers():
+        layer._call_losses = []
     kwargs = {}
     if takes_training:
         kwargs["training"] = bool(training)

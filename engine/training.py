@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import backend, fpu
-from .compile_utils import CompiledLoss, CompiledMetrics, check_targets, is_object_config
+from .compile_utils import (CompiledLoss, CompiledMetrics, check_targets, function_config,
+                            is_object_config, is_plain_function)
 from .data_adapter import (ArrayData, DatasetData, as_host_array, class_weights_to_sample_weights,
                            host_arrays, is_dataset, split_validation, spread, to_target_list)
 from . import custom_steps
@@ -125,12 +126,26 @@ class TrainingMixin(StepsMixin):
             (total loss, each output's loss), as device scalars (no host sync here).
         """
         outputs = self.forward(xs, training=True)
-        total, parts, grads, fused = self._compiled_loss.value_and_grads(ys, outputs, weights)
+        if getattr(self._compiled_loss, "empty", False):  # only add_loss terms to minimize
+            total, parts, grads, fused = self._add_loss_only(outputs)
+        else:
+            total, parts, grads, fused = self._compiled_loss.value_and_grads(ys, outputs,
+                                                                             weights)
         self.backward(grads, from_preactivation=fused, input_gradients=False)
         total = total + self.regularization_loss()
         self._apply_optimizer()
         self._metrics.update(ys, outputs, self._compiled_loss.losses)
         return total, parts
+
+    def _add_loss_only(self, outputs):
+        """Keras lets compile() omit the loss when the model adds its own (`add_loss`)."""
+        if not self.losses:
+            raise TrainingError(f"Model '{self.name}' was compiled without a loss and adds "
+                                "none in call(), so fit() has nothing to minimize. Pass "
+                                "loss=... to compile(), call self.add_loss(...) in call(), or "
+                                "override train_step().")
+        xp = backend.get_array_module(outputs[0])
+        return 0.0, [], [xp.zeros_like(o) for o in outputs], ()
 
     def _apply_optimizer(self):
         self._ensure_packed()
@@ -228,16 +243,12 @@ class TrainingMixin(StepsMixin):
         return any(custom_steps.overrides(self, name) for name in custom_steps.STEPS)
 
     def _check_trainable(self):
-        """The default step needs a compiled loss; a graph-less model needs its own step."""
+        """A model without call() (a GAN holding two models) needs its own train_step."""
         if custom_steps.overrides(self, "train_step"):
             return
         if getattr(self, "_graph", None) is None:
             raise TrainingError(f"Model '{self.name}' has no call() and no train_step(); "
                                 "define call() (what the model computes) or train_step().")
-        if getattr(self._compiled_loss, "empty", False):
-            raise TrainingError(f"Model '{self.name}' was compiled without a loss, and fit() "
-                                "needs one. Pass loss=... to compile(), or override "
-                                "train_step() to compute the loss yourself.")
 
     def _format_results(self, logs, return_dict):
         if return_dict:
@@ -416,6 +427,8 @@ def _positive_int(value, name):
 
 
 def _serialize(obj, what: str = "optimizer"):
+    if what != "optimizer" and is_plain_function(obj):
+        return function_config(obj, what)  # a loss/metric function: by name only, as Keras
     if not callable(getattr(obj, "get_config", None)):
         example = {"optimizer": "'adam'", "loss": "'mse'"}.get(what, "'accuracy'")
         raise SpecError(f"compile() could not interpret the {what} {obj!r}. Pass a name such "

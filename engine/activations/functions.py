@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ..backend import FLOATX, get_array_module
+from .recorded import on_tensors
 from .table import LEAKY_SLOPE, get
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -148,12 +149,17 @@ def exponential(x):
     return _named("exponential", x)
 
 
-swish = silu
+# Engine Tensors and Variables (inside a custom layer's call) record their gradient.
+relu, leaky_relu, elu, gelu, softmax, log_softmax, linear, relu6, selu, sigmoid, \
+    hard_sigmoid, tanh, softplus, softsign, silu, mish, exponential = (on_tensors(fn) for fn in (
+        relu, leaky_relu, elu, gelu, softmax, log_softmax, linear, relu6, selu, sigmoid,
+        hard_sigmoid, tanh, softplus, softsign, silu, mish, exponential))
 
 #: Keras's public activation functions the engine has, by name (aliases included).
 FUNCTIONS = {fn.__name__: fn for fn in (
     relu, leaky_relu, elu, gelu, softmax, log_softmax, linear, relu6, selu, sigmoid,
     hard_sigmoid, tanh, softplus, softsign, silu, mish, exponential)}
+swish = silu
 FUNCTIONS["swish"] = swish
 
 __all__ = list(FUNCTIONS)

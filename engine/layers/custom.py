@@ -171,6 +171,18 @@ def forward_with_tape(layer, x, training, mask):
     return _raw_outputs(out)
 
 
+def loss_terms(layer) -> list:
+    """What `call` passed to `add_loss` during the last call, the layer's and its
+    sublayers' (and, for a subclassed model's node, the model's own)."""
+    terms = []
+    for sub in weight_layers(layer):
+        terms.extend(vars(sub).get("_call_losses", ()))
+    extra = getattr(layer, "_own_loss_terms", None)
+    if extra is not None:
+        terms.extend(extra())
+    return terms
+
+
 def _raw_outputs(out):
     if isinstance(out, (list, tuple)):
         return [value_of(o) for o in out]
@@ -185,6 +197,11 @@ def backward_with_tape(layer, grad):
     for out, g in zip(outputs, grads):
         if g is not None and out.node is not None:
             seeds[out.node] = g if out.node not in seeds else seeds[out.node] + g
+    for term in loss_terms(layer):  # add_loss terms join the loss fit() minimizes
+        node = getattr(term, "node", None)
+        if node is not None:
+            one = backend.get_array_module(term.value).ones_like(term.value)
+            seeds[node] = one if node not in seeds else seeds[node] + one
     entries = [(sub, key) for sub in weight_layers(layer) for key in sub.trainable_weight_names]
     variables = [sub.variable(key) for sub, key in entries]
     keep = [leaf.node for leaf in leaves] + [v._tape_node() for v in variables]
