@@ -74,9 +74,11 @@ class SurfaceMixin:
         """A model (fresh weights, not compiled) from `get_config()`; classes come only from
         the engine's registry (see `engine.models.model_from_json` for `custom_objects`)."""
         from .models import check_spec_classes  # noqa: PLC0415 - models imports this module
+        from .saving.spec_classes import resolving  # noqa: PLC0415 - saving imports models
 
-        check_spec_classes(config, custom_objects)
-        return cls.from_spec(config)
+        with resolving(custom_objects):  # classes in custom_objects resolve while building
+            check_spec_classes(config)
+            return cls.from_spec(config)
 
     def to_json(self, **kwargs) -> str:
         """The spec (`to_spec()`) as a JSON string; `kwargs` go to `json.dumps` (e.g. indent).
@@ -116,6 +118,11 @@ def trace_functional(inputs, outputs, name):
         count = calls.get(id(layer), 0)
         calls[id(layer)] = count + 1
         node_name = layer.name if count == 0 else f"{layer.name}_call_{count}"
+        if count and not getattr(layer, "SHAREABLE", True):
+            raise SpecError(f"'{layer.name}' is called {count + 1} times in model '{name}'; a "
+                            f"{layer.class_name()} node cannot share its weights between two "
+                            "calls in one model yet. Call a second copy, or call its layers "
+                            "twice instead.")
         if node_name in nodes:
             raise SpecError(f"The name '{layer.name}' is used 2 times in model '{name}'. All "
                             "layer names should be unique: pass a different `name=` to one.")
@@ -142,3 +149,9 @@ def trace_functional(inputs, outputs, name):
 def _call_key(tensor):
     """One key per layer call, shared by all its output tensors (LSTM output and states)."""
     return id(tensor.origin) if tensor.origin is not None else id(tensor)
+
+
+# The node classes a functional graph holds besides layers: registered here, where the graph
+# is made, so a spec naming them always reads (`Op`: arithmetic and ops; `Model`: a nested
+# model). At the end: both modules import this package's Layer machinery.
+from . import nested, op_node  # noqa: F401

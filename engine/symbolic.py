@@ -3,6 +3,9 @@
 Every symbolic call of a layer is recorded on the layer as a `CallNode` (Keras's
 `layer._inbound_nodes`), so `layer.input` / `layer.output` give the tensors of its first call,
 as in Keras. Built models (Sequential, or rebuilt from a spec) record their layers' calls too.
+
+Operators on symbolic tensors (`y + x`, `2.0 * y`, `-y`, `y ** 2`, `a @ b`, `x[:, 1:3]`,
+`y < 0`) make op nodes, as `engine.ops` functions do on them (see `engine.op_node`).
 """
 
 from dataclasses import dataclass
@@ -46,6 +49,83 @@ class SymbolicTensor:
     def __repr__(self):
         dims = ", ".join(map(str, self.shape))
         return f"<SymbolicTensor shape=({dims}), dtype={self.dtype}, name={self.node_name}>"
+
+    # ----- operators: each one an op node (Keras's KerasTensor operators) ---------------------
+    # `ndarray + SymbolicTensor` must reach __radd__, not broadcast over an object array.
+    __array_ufunc__ = None
+    __hash__ = object.__hash__  # tensors are told apart by identity (no __eq__ override)
+
+    def __add__(self, other):
+        return _op("add", self, other)
+
+    def __radd__(self, other):
+        return _op("add", other, self)
+
+    def __sub__(self, other):
+        return _op("subtract", self, other)
+
+    def __rsub__(self, other):
+        return _op("subtract", other, self)
+
+    def __mul__(self, other):
+        return _op("multiply", self, other)
+
+    def __rmul__(self, other):
+        return _op("multiply", other, self)
+
+    def __truediv__(self, other):
+        return _op("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return _op("divide", other, self)
+
+    def __matmul__(self, other):
+        return _op("matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return _op("matmul", other, self)
+
+    def __pow__(self, other):
+        return _op("power", self, other)
+
+    def __rpow__(self, other):
+        return _op("power", other, self)
+
+    def __neg__(self):
+        return _op("negative", self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _op("absolute", self)
+
+    def __getitem__(self, key):
+        return _op("getitem", self, key)
+
+    def __lt__(self, other):
+        return _op("less", self, other)
+
+    def __le__(self, other):
+        return _op("less_equal", self, other)
+
+    def __gt__(self, other):
+        return _op("greater", self, other)
+
+    def __ge__(self, other):
+        return _op("greater_equal", self, other)
+
+    def __iter__(self):
+        raise TypeError(f"A symbolic tensor ({self.node_name}) cannot be iterated: it has no "
+                        "values yet. Index it (x[:, 0]) or use ops.split / ops.unstack.")
+
+
+def _op(name, *args):
+    """An operator's op node (engine.op_node imports layers, which import this module)."""
+    from .op_node import op_node_call  # noqa: PLC0415
+    from .ops.op_table import op_function  # noqa: PLC0415
+
+    return op_node_call(name, op_function(name), args, {})
 
 
 @dataclass
