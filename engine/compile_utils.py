@@ -1,11 +1,15 @@
 """What `compile` sets up: one loss per output (with weights), metrics per output, and the
 up-front checks that labels fit the loss before any training work starts."""
 
+import inspect
+
 import numpy as np
 
 from . import backend
 from .errors import DataError, ShapeError, SpecError
 from .layers.base import dims_match
+from .loss_custom import LossFunctionWrapper, is_call_based
+from .ops.core import value_of
 
 _SPARSE = ("SparseCategoricalCrossentropy",)
 _ONE_HOT = ("CategoricalCrossentropy", "CategoricalHinge")
@@ -33,7 +37,11 @@ def per_output(value, names, what: str) -> list:
 
 
 class CompiledLoss:
-    """The losses of every output, their weights, and the fused-gradient decision."""
+    """The losses of every output, their weights, and the fused-gradient decision.
+
+    `loss=None` is accepted (Keras allows it for a model that adds its own losses or
+    computes them in train_step): then `empty` is True and the train step decides.
+    """
 
     def __init__(self, model, loss, loss_weights=None):
         from . import losses  # noqa: PLC0415 - keeps model import light
@@ -42,9 +50,8 @@ class CompiledLoss:
         self.names = names
         self.losses = [None if l is None else losses.get(l) for l in per_output(loss, names,
                                                                                 "loss")]
-        if all(l is None for l in self.losses):
-            raise SpecError("compile() needs a `loss`, e.g. loss='sparse_categorical_crossentropy'"
-                            " for integer class labels or 'mse' for regression.")
+        #: No output has a loss (compile() without one).
+        self.empty = all(l is None for l in self.losses)
         weights = per_output(loss_weights, names, "loss_weights") if loss_weights is not None \
             else [1.0] * len(names)
         self.weights = [1.0 if w is None else float(w) for w in weights]
@@ -54,7 +61,7 @@ class CompiledLoss:
     def _fusable(model, name, loss) -> bool:
         """True when the output's activation and the loss have a fused, stable gradient."""
         fused_activation = getattr(loss, "FUSED_ACTIVATION", None)
-        if not fused_activation or getattr(loss, "from_logits", False):
+        if not fused_activation or getattr(loss, "from_logits", False) or is_call_based(loss):
             return False
         layer = model._nodes.get(name)  # None for a later output ("lstm:1")
         return getattr(layer, "activation", None) == fused_activation and hasattr(
@@ -75,6 +82,7 @@ class CompiledLoss:
                 fused.add(name)
             else:
                 value, grad = loss.value_and_gradient(y, out, sample_weight)
+            value = value_of(value)
             parts.append(value)  # logged per output unweighted, as Keras does
             if weight != 1.0:
                 value, grad = value * weight, grad * weight
@@ -85,15 +93,32 @@ class CompiledLoss:
     def values(self, ys, outputs, sample_weight):
         total, parts = 0.0, []
         for loss, weight, y, out in zip(self.losses, self.weights, ys, outputs):
-            value = 0.0 if loss is None else loss(align_target(loss, y, out), out, sample_weight)
+            value = 0.0 if loss is None else value_of(
+                loss(align_target(loss, y, out), out, sample_weight))
             total = total + weight * value
             parts.append(value)
         return total, parts
 
 
+def target_kind(loss):
+    """The built-in loss class name whose target rules apply to `loss`, or None when its
+    targets are the user's business (a Keras-style `call` or a user's function).
+
+    `loss=losses.sparse_categorical_crossentropy` gets SparseCategoricalCrossentropy's rules.
+    """
+    from .loss_wrappers import LOSS_CLASSES  # noqa: PLC0415 - keeps model import light
+
+    if isinstance(loss, LossFunctionWrapper):
+        cls = LOSS_CLASSES.get(loss.fn)
+        return None if cls is None else cls.__name__
+    if is_call_based(loss):
+        return None
+    return type(loss).__name__
+
+
 def align_target(loss, y, out):
     """Keras's rank alignment: (N,) targets for an (N, 1) output become (N, 1)."""
-    if type(loss).__name__ in _SPARSE:
+    if target_kind(loss) in _SPARSE:
         return y
     if y.ndim == out.ndim - 1 and out.shape[-1] == 1:
         return y.reshape(*y.shape, 1)
@@ -103,9 +128,9 @@ def align_target(loss, y, out):
 def check_targets(model, compiled: CompiledLoss, ys) -> None:
     """Refuses labels that cannot fit each output's loss, naming the output and the fix."""
     for name, loss, y, shape in zip(compiled.names, compiled.losses, ys, model.output_shapes):
-        if loss is None:
+        kind = None if loss is None else target_kind(loss)
+        if kind is None:  # no loss, or one whose targets only its author knows
             continue
-        kind = type(loss).__name__
         host = backend.to_numpy(y)
         if kind in _SPARSE:
             _check_sparse(name, host, shape)
@@ -211,11 +236,37 @@ class CompiledMetrics:
         multi = len(self.names) > 1
         for name, objs in zip(self.names, self.objects or []):
             for metric in objs:
-                key = f"{name}_{metric.name}" if multi else metric.name
                 value = metric.result()
-                if np.ndim(value) == 0:
-                    logs[key] = float(value)
+                # Keras lets result() return a dict of scalars: each is logged by its key.
+                items = value.items() if isinstance(value, dict) else [(metric.name, value)]
+                for key, item in items:
+                    number = log_number(item)
+                    if number is not None:
+                        logs[f"{name}_{key}" if multi else key] = number
         return logs
 
     def all_metrics(self) -> list:
         return [m for objs in self.objects or [] for m in objs]
+
+
+def log_number(value):
+    """A metric result as the float the logs hold (a Tensor, Variable, 0-d array or number),
+    or None for a result with several values (a confusion matrix), which logs leave out."""
+    value = value_of(value)
+    if np.ndim(value) != 0:
+        return None
+    return float(backend.to_numpy(value)) if hasattr(value, "dtype") else float(value)
+
+
+def is_plain_function(obj) -> bool:
+    """A function given as a loss or metric (not a Loss/Metric object or class)."""
+    return callable(obj) and not inspect.isclass(obj) and not hasattr(obj, "get_config")
+
+
+def function_config(fn, what: str) -> dict:
+    """How compile_config stores a plain loss or metric function: `{"module", "class_name":
+    "function", "config": name, "registered_name"}`, its name only (never code), as Keras
+    does. Loading resolves the name (engine functions, registered ones, custom_objects)."""
+    from .loss_custom import function_config as config_of  # noqa: PLC0415
+
+    return config_of(fn, what)

@@ -1,9 +1,11 @@
 """The Loss base class: Keras reductions and sample weights, plus the analytic gradient of
 exactly what `__call__` returns.
 
-A subclass implements `_forward(y_true, y_pred) -> (values, ctx)` (the per-sample losses and
-what the derivative needs) and `_backward(ctx, g) -> dL/dy_pred`, where `g` is dL/dvalues.
-The reduction and its derivative live here, once, so every gradient includes it.
+A built-in loss implements `_forward(y_true, y_pred) -> (values, ctx)` (the per-sample
+losses and what the derivative needs) and `_backward(ctx, g) -> dL/dy_pred`, where `g` is
+dL/dvalues. The reduction and its derivative live here, once, so every gradient includes it.
+A user's subclass implements `call(y_true, y_pred)` with engine.ops instead, as in Keras 3;
+engine/loss_custom.py reduces and differentiates it through the tape.
 """
 
 import numpy as np
@@ -11,6 +13,7 @@ import numpy as np
 from . import backend
 from .backend import FLOATX, get_array_module
 from .errors import ShapeError, SpecError
+from .naming import snake_case
 from .ops.core import value_of
 from .params import STR, Param, to_json_value, validate_param
 
@@ -143,6 +146,30 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
     return loss, divide_no_nan(xp, g, divisor).astype(values.dtype, copy=False)
 
 
+def default_name(obj, base) -> str:
+    """`DEFAULT_NAME` of the class, or for a user's class that sets none (it inherits the
+    base's), its snake-case class name, as Keras names objects (`CustomMSE` ->
+    `custom_mse`)."""
+    for klass in type(obj).__mro__:
+        if "DEFAULT_NAME" in vars(klass):
+            return snake_case(type(obj).__name__) if klass is base else klass.DEFAULT_NAME
+    return snake_case(type(obj).__name__)
+
+
+def float_dtype_name(dtype, owner) -> str:
+    """Keras's `dtype` argument of losses and metrics: a float dtype (default float32)."""
+    if dtype is None:
+        return np.dtype(FLOATX).name
+    try:
+        resolved = np.dtype(getattr(dtype, "name", dtype))
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise SpecError(f"{type(owner).__name__}: `dtype` must be a float dtype such as "
+                        f"'float32'. Received: dtype={dtype!r}")
+    return resolved.name
+
+
 class Configurable:
     """Declared `PARAMS`, validated and stored as attributes; `get_config` writes them back."""
 
@@ -202,20 +229,38 @@ class Loss(Configurable):
     DEFAULT_NAME = "loss"
     DESCRIPTION = ""
 
-    def __init__(self, reduction="sum_over_batch_size", name=None, **kwargs):
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
         self._check_init(name, kwargs)
-        self.name = name or self.DEFAULT_NAME
+        self.name = name or default_name(self, Loss)
+        self._dtype = float_dtype_name(dtype, self)
         self._configure(reduction="none" if reduction is None else reduction)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype a Keras-style `call` computes in (`"float32"` unless given)."""
+        return self._dtype
+
+    def get_config(self) -> dict:
+        """Keras's: `name` and `reduction` (and the parameters); `dtype` when not float32."""
+        config = super().get_config()
+        if self._dtype != np.dtype(FLOATX).name:
+            config["dtype"] = self._dtype
+        return config
 
     # ----- public interface --------------------------------------------------------------
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The reduced loss, a 0-d array of `y_pred`'s array module and float dtype.
 
         Given Tensors (or inside a `GradientTape`), the result is a Tensor whose VJP is the
-        loss's analytic gradient.
+        loss's analytic gradient. A subclass that implements `call` (Keras 3's way) gets
+        Keras's `__call__`: `call`, then weights and reduction, all with ops (a Tensor).
         """
         from .ops.core import Tensor, node_of, record  # noqa: PLC0415 - ops imports losses
 
+        if type(self).call is not Loss.call:
+            from .loss_custom import call_loss  # noqa: PLC0415 - it imports engine.ops
+
+            return call_loss(self, y_true, y_pred, sample_weight)
         tracked_pred = y_pred
         tracked = node_of(y_pred) is not None
         wrap = tracked or isinstance(y_pred, Tensor)
@@ -248,10 +293,15 @@ class Loss(Configurable):
         return self._forward(y_true, y_pred)[0]
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
-        """`(loss, dloss/dy_pred)`: `__call__`'s value and its analytic gradient.
+        """`(loss, dloss/dy_pred)`: `__call__`'s value and its analytic gradient (arrays).
 
-        For reduction `"none"` the gradient is that of the sum of the returned values.
+        For reduction `"none"` the gradient is that of the sum of the returned values. A
+        Keras-style loss (its own `call`) is differentiated by backprop through its ops.
         """
+        from .loss_custom import is_call_based, tape_value_and_gradient  # noqa: PLC0415
+
+        if is_call_based(self):
+            return tape_value_and_gradient(self, y_true, y_pred, sample_weight)
         y_true, y_pred, shape = self._prepare(y_true, y_pred)
         values, ctx = self._forward(y_true, y_pred)
         loss, g = reduce_weighted_values(values, sample_weight, self._mask(ctx),
@@ -283,7 +333,10 @@ class Loss(Configurable):
 
     def _forward(self, y_true, y_pred):
         """`(values, ctx)`: per-sample losses and what `_backward` needs."""
-        raise NotImplementedError(f"{type(self).__name__} must implement _forward()")
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement call(self, y_true, y_pred), returning the "
+            "per-sample losses written with engine.ops (as in Keras 3); the built-in losses "
+            "implement _forward/_backward instead.")
 
     def _backward(self, ctx, g):
         """dL/dy_pred given `g` = dL/dvalues (shaped like the values)."""

@@ -3,10 +3,15 @@
     loss = losses.get("sparse_categorical_crossentropy")
     value = loss(y_true, y_pred)                          # 0-d array
     value, grad = loss.value_and_gradient(y_true, y_pred)  # grad: dL/dy_pred
+    values = losses.mean_squared_error(y_true, y_pred)    # per-sample Tensor (Keras's functions)
 
 The trainer uses `value_and_logits_gradient` when the model ends in the loss's
-`FUSED_ACTIVATION` (softmax / sigmoid) and `from_logits=False`.
+`FUSED_ACTIVATION` (softmax / sigmoid) and `from_logits=False`. A plain function
+`fn(y_true, y_pred)` and a `Loss` subclass that implements `call` (Keras 3's ways) are
+differentiated through the tape (engine/loss_custom.py).
 """
+
+import inspect
 
 import difflib
 
@@ -21,7 +26,14 @@ from .loss_functions import (CategoricalHinge, CosineSimilarity, Hinge, Huber, K
                              LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
                              MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
                              SquaredHinge)
+from .loss_custom import LossFunctionWrapper, function_config, function_from_config, wrap_function
 from .loss_overlap import Dice, Tversky
+from .loss_wrappers import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                            categorical_focal_crossentropy, categorical_hinge, cosine_similarity,
+                            dice, hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
+                            mean_absolute_percentage_error, mean_squared_error,
+                            mean_squared_logarithmic_error, poisson,
+                            sparse_categorical_crossentropy, squared_hinge, tversky)
 
 __all__ = [
     "EPSILON", "REDUCTIONS", "NAMES", "Loss", "get", "serialize", "deserialize",
@@ -30,7 +42,12 @@ __all__ = [
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "Huber", "LogCosh", "KLDivergence", "Poisson", "Hinge",
     "SquaredHinge", "CategoricalHinge", "CosineSimilarity", "BinaryFocalCrossentropy",
-    "CategoricalFocalCrossentropy", "Dice", "Tversky",
+    "CategoricalFocalCrossentropy", "Dice", "Tversky", "LossFunctionWrapper",
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh",
+    "kl_divergence", "poisson", "hinge", "squared_hinge", "categorical_hinge",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "dice", "tversky",
 ]
 
 #: One name per loss, for the compile dialog (aliases such as "mse" are accepted too).
@@ -56,7 +73,9 @@ def _unknown(identifier) -> SpecError:
 
 def get(identifier):
     """A Loss from a name (`"mse"`, `"categorical_crossentropy"`, `"Huber"`), a
-    `{"class_name", "config"}` dict, a Loss class or instance. `None` gives `None`.
+    `{"class_name", "config"}` dict, a Loss class or instance, or a function
+    `fn(y_true, y_pred)` of per-sample values (wrapped in a `LossFunctionWrapper` named
+    after it, as Keras's compile does). `None` gives `None`.
 
     Raises:
         SpecError: for an unknown name, listing the valid ones, or a bad config.
@@ -71,20 +90,30 @@ def get(identifier):
         return registry.get_class("loss", identifier)()
     if isinstance(identifier, dict):
         return deserialize(identifier)
+    if callable(identifier) and not inspect.isclass(identifier):
+        return wrap_function(identifier)
     raise SpecError(
         f"Could not interpret loss identifier: {identifier!r}. Pass a name such as "
-        "'mse', a {'class_name', 'config'} dict or a Loss instance."
+        "'mse', a {'class_name', 'config'} dict, a Loss instance or a function "
+        "fn(y_true, y_pred)."
     )
 
 
-def serialize(loss: Loss) -> dict:
-    """`{"class_name": ..., "config": ...}` (plain JSON data)."""
-    return loss.to_config()
+def serialize(loss) -> dict:
+    """`{"class_name": ..., "config": ...}` (plain JSON data); a function by its name only."""
+    if isinstance(loss, Loss):
+        return loss.to_config()
+    return function_config(loss, "loss")
 
 
 def deserialize(config: dict) -> Loss:
-    """The inverse of `serialize`; classes resolve only through the engine's registry."""
+    """The inverse of `serialize`; classes resolve only through the engine's registry, and
+    functions by name (the engine's, registered ones, or `custom_objects`)."""
     class_name = config.get("class_name")
+    if class_name == "function":
+        return wrap_function(function_from_config(config, "loss"))
+    if class_name == "LossFunctionWrapper":
+        return LossFunctionWrapper.from_config(config.get("config") or {})
     if not isinstance(class_name, str) or class_name not in registry.names("loss"):
         raise _unknown(class_name)
     cls = registry.get_class("loss", class_name)

@@ -11,10 +11,12 @@ its name, so the logs say `accuracy` / `val_accuracy`.
 """
 
 import difflib
+import inspect
 
 import numpy as np
 
 from . import registry
+from .loss_custom import function_config, function_from_config, function_name
 from .errors import SpecError, describe_choices
 from .metrics_accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
@@ -147,8 +149,12 @@ def get(identifier, y_true_shape=None, y_pred_shape=None):
         return _from_string(identifier, y_true_shape, y_pred_shape)
     if isinstance(identifier, dict):
         return deserialize(identifier)
+    if callable(identifier) and not inspect.isclass(identifier):
+        # Keras's compile: a function of per-sample values, averaged, named after it.
+        return MeanMetricWrapper(identifier, name=function_name(identifier))
     raise SpecError(f"Could not interpret metric identifier: {identifier!r}. Pass a name "
-                    "such as 'accuracy', a {'class_name', 'config'} dict or a Metric.")
+                    "such as 'accuracy', a {'class_name', 'config'} dict, a Metric or a "
+                    "function fn(y_true, y_pred).")
 
 
 def _from_string(identifier, y_true_shape, y_pred_shape):
@@ -162,20 +168,27 @@ def _from_string(identifier, y_true_shape, y_pred_shape):
     return cls() if identifier == cls.__name__ else cls(name=identifier)
 
 
-def serialize(metric: Metric) -> dict:
-    """`{"class_name": ..., "config": ...}` (plain JSON data)."""
-    return metric.to_config()
+def serialize(metric) -> dict:
+    """`{"class_name": ..., "config": ...}` (plain JSON data); a function by its name only."""
+    if isinstance(metric, Metric):
+        return metric.to_config()
+    return function_config(metric, "metric")
 
 
 def deserialize(config: dict) -> Metric:
     """The inverse of `serialize`; classes resolve only through the engine's registry."""
     class_name = config.get("class_name")
     options = config.get("config") or {}
-    if not isinstance(options, dict):
+    if not isinstance(options, dict) and class_name != "function":
         raise SpecError(f"Metric config for {class_name!r} must be a dict. Received: "
                         f"{options!r}")
     if class_name == "ResolvedByShape":
         return ResolvedByShape(**options)
+    if class_name == "function":
+        fn = function_from_config(config, "metric")
+        return MeanMetricWrapper(fn, name=function_name(fn))
+    if class_name == "MeanMetricWrapper":
+        return MeanMetricWrapper.from_config(options)
     if not isinstance(class_name, str) or class_name not in registry.names("metric"):
         raise _unknown(class_name)
     try:
