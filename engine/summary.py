@@ -32,15 +32,17 @@ def is_sequential_like(model) -> bool:
 
 def summary_rows(model) -> list[dict]:
     """One row per node: name, type, output shape, param count, inputs (for the GUI too)."""
+    from .subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports layers
+
+    if is_subclassed(model):
+        return _subclassed_rows(model)
     rows = []
     hide_inputs = type(model).__name__ == "Sequential"
     for name, layer, parents in model._plan:
         if hide_inputs and not parents:
             continue
         owner = model._owners[name]
-        params = 0 if layer is not owner else sum(int(w.size) for w in owner.params.values())
-        trainable = 0 if layer is not owner else sum(
-            int(owner.params[k].size) for k in owner.trainable_weight_names)
+        params, trainable = (0, 0) if layer is not owner else _param_counts(owner)
         type_name = "InputLayer" if not parents else type(layer).__name__
         shapes = model.node_output_shapes(name)
         rows.append({"name": name, "type": type_name,
@@ -49,8 +51,32 @@ def summary_rows(model) -> list[dict]:
     return rows
 
 
+def _param_counts(layer) -> tuple[int, int]:
+    """(all, trainable) weights of a layer, its tracked sublayers' included."""
+    total = sum(int(owner.params[k].size) for owner, k in layer._weight_entries())
+    trainable = sum(int(owner.params[k].size) for owner, k in layer._weight_entries(True))
+    return total, trainable
+
+
+def _subclassed_rows(model) -> list[dict]:
+    """A subclassed model lists the layers it holds; their output shapes are not known
+    without tracing `call`, so they show as "?" (as Keras shows them)."""
+    rows = []
+    for layer in model.layers:
+        if hasattr(layer, "_weight_entries"):
+            params, trainable = _param_counts(layer)
+        else:  # a model held by the model
+            params = sum(int(w.size) for w in layer.weights)
+            trainable = sum(int(w.size) for w in layer.trainable_weights)
+        rows.append({"name": layer.name, "type": type(layer).__name__, "shape": "?",
+                     "params": params, "trainable_params": trainable, "inputs": []})
+    return rows
+
+
 def output_shape_text(shape) -> str:
     """`(None, 64)`, or Keras's `[(None, 64), (None, 64)]` for a layer with several outputs."""
+    if isinstance(shape, str):
+        return shape
     return f"[{format_shape(shape)}]" if isinstance(shape, list) else format_shape(shape)
 
 
@@ -77,7 +103,9 @@ def _cells(values, widths, border, align):
 
 
 def summary_text(model, line_length=None, positions=None) -> str:
-    chain = is_sequential_like(model)
+    from .subclassed import is_subclassed  # noqa: PLC0415
+
+    chain = is_subclassed(model) or is_sequential_like(model)
     table_rows = []
     for row in summary_rows(model):
         cells = [f"{row['name']} ({row['type']})", output_shape_text(row["shape"]),
@@ -125,8 +153,9 @@ def _render(model, table_rows, chain, line_length, positions) -> str:
 
 
 def _footer(model) -> list[str]:
-    total = sum(int(w.size) for layer in model.layers for w in layer.params.values())
-    trainable = sum(int(layer.params[k].size) for layer in model.layers
+    owners = model._weight_layers()  # custom layers' and held models' sublayers too
+    total = sum(int(w.size) for layer in owners for w in layer.params.values())
+    trainable = sum(int(layer.params[k].size) for layer in owners
                     for k in layer.trainable_weight_names)
     lines = []
     optimizer_params = model.optimizer_param_count() if hasattr(

@@ -244,6 +244,14 @@ class Layer:
             "glorot_uniform" if float_weight else "zeros")
         return WeightSpec(key, shape, init, bool(trainable), regularizers.get(regularizer))
 
+    def __getattr__(self, name):
+        """`dense.kernel`, `dense.bias`: a weight's Variable by its name, as Keras exposes
+        them (only reached when no attribute of that name exists)."""
+        params = vars(self).get("params")
+        if params is not None and name in params and not name.startswith("_"):
+            return self.variable(name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def variable(self, key):
         """The `Variable` of weight `key` (one object per weight, so tapes and optimizers
         recognise it); shared layers' second call sites hand out their owner's."""
