@@ -19,9 +19,9 @@ Loading never executes anything from a file: no pickle, class names only through
 registry (`Model.from_spec`), no path or URL inside a file is followed.
 """
 
-from dataclasses import dataclass, field
 import os
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -136,6 +136,7 @@ def save_weights(model, path) -> None:
 
 
 def _spec_and_weights(model, path: str) -> dict:
+    _check_class_names(model, path)
     layout = weight_layout(model)
     arrays = model.get_weights()
     tensors = {f"{i:04d}:{layer}/{key}": np.asarray(array, dtype=np.float32)
@@ -145,10 +146,31 @@ def _spec_and_weights(model, path: str) -> dict:
 
 
 def weight_layout(model) -> list[tuple]:
-    """`(layer name, weight name, shape)` of each of `model.get_weights()`, in that order."""
-    return [(layer.name, key if owner is layer else f"{owner.name}/{key}",
-             tuple(int(d) for d in owner.params[key].shape))
-            for layer in model.layers for owner, key in layer._weight_entries()]
+    """`(layer name, weight name, shape)` of each of `model.get_weights()`, in that order.
+
+    A weight of a custom layer's tracked sublayer is named by its attribute path
+    (`inner/kernel` for `self.inner = Dense(...)`), which does not change between processes.
+    """
+    from .saving.weight_paths import sublayer_paths  # noqa: PLC0415 - saving imports this
+
+    layout = []
+    for layer in model.layers:
+        entries = layer._weight_entries()
+        paths = sublayer_paths(layer) if any(o is not layer for o, _ in entries) else {}
+        layout.extend((layer.name, key if owner is layer else
+                       f"{paths.get(id(owner), owner.name)}/{key}",
+                       tuple(int(d) for d in owner.params[key].shape))
+                      for owner, key in entries)
+    return layout
+
+
+def _check_class_names(model, path: str) -> None:
+    """Refuses to save a layer whose class name would load as another class."""
+    from .saving.spec_classes import misnamed_layers  # noqa: PLC0415 - saving imports this
+
+    problems = misnamed_layers(model.layers)
+    if problems:
+        raise CheckpointError(f"Could not save '{path}': " + "; ".join(problems))
 
 
 def _optimizer_entry(optimizer):
@@ -300,26 +322,50 @@ def _is_log_value(value) -> bool:
 
 
 # ----- loading ---------------------------------------------------------------------------------
-def load_model(path, compile: bool = True, device: str = "cpu"):
+def load_model(path, custom_objects=None, compile: bool = True, safe_mode: bool = True,
+               device: str = "cpu"):
     """Rebuilds the model saved at `path` with its weights and, for a checkpoint, its
     compile settings, optimizer state, history (`model.history`) and `model.training_state`.
 
     Args:
         path: A checkpoint (`.lcm`), a weights file (gives an uncompiled model), or a Keras 3
             `.keras` file (read by `engine.interop.keras_import`; needs h5py).
+        custom_objects: Optional `{name: class}` for custom classes the file names that this
+            process has not registered (`{"Scale": Scale}`); registered classes
+            (`engine.saving.register_keras_serializable`) need no entry.
         compile: Whether to compile with the saved settings and restore the optimizer.
+        safe_mode: Accepted for Keras compatibility; loading never runs code from the file
+            (Keras's unsafe lambdas do not exist here), so it changes nothing.
         device: `"cpu"`, `"gpu"` or `"auto"`.
 
     Raises:
-        CheckpointError: when the file cannot be read or its model cannot be rebuilt.
+        CheckpointError: when the file cannot be read or its model cannot be rebuilt, naming
+            any layer class that is neither registered nor in `custom_objects`.
     """
+    from .saving.spec_classes import resolving  # noqa: PLC0415 - saving imports this module
+
+    with resolving(custom_objects):
+        if os.fspath(path).lower().endswith(".keras"):
+            from .interop import keras_import  # noqa: PLC0415 - optional format, h5py inside
+
+            return keras_import.load(path, compile=compile, device=device)
+        contents = read_checkpoint(path)
+        model = _build_saved_model(contents, device)
+        if compile and contents.compile_config is not None:
+            _restore_compile(model, contents)  # a registered custom loss resolves here
+    return model
+
+
+def _build_saved_model(contents, device):
+    """The saved model with its weights, history and training state, not compiled."""
     from .model import Model  # noqa: PLC0415 - the model module may import this one
+    from .saving.spec_classes import (  # noqa: PLC0415 - saving imports this module
+        unknown_classes_message, unknown_layer_classes)
 
-    if os.fspath(path).lower().endswith(".keras"):
-        from .interop import keras_import  # noqa: PLC0415 - optional format, h5py inside
-
-        return keras_import.load(path, compile=compile, device=device)
-    contents = read_checkpoint(path)
+    unknown = unknown_layer_classes(contents.spec)
+    if unknown:
+        raise CheckpointError(f"The checkpoint '{contents.path}' cannot be loaded: "
+                              f"{unknown_classes_message(unknown)}")
     try:
         model = Model.from_spec(contents.spec, device=device)
     except LayerCraftError as exc:
@@ -328,8 +374,6 @@ def load_model(path, compile: bool = True, device: str = "cpu"):
     assign_weights(model, contents)
     model.training_state = {"epoch": contents.epoch, "best": dict(contents.best)}
     model.history = None if contents.history is None else _history_object(model, contents)
-    if compile and contents.compile_config is not None:
-        _restore_compile(model, contents)
     return model
 
 
@@ -377,13 +421,19 @@ def assign_weights(model, contents: CheckpointContents) -> None:
             f"'{model.name}' has {len(layout)}. Load it into a model with the same layers, or "
             "use load_model() to rebuild the saved model.")
     for (name, array), (layer, key, shape) in zip(saved, layout):
-        if _WEIGHT_NAME.match(name).group(3) != key or tuple(array.shape) != shape:
+        if not _same_weight_name(name, key) or tuple(array.shape) != shape:
             raise CheckpointError(
                 f"The checkpoint '{contents.path}' does not fit model '{model.name}': its "
                 f"weight {name!r} has shape {tuple(array.shape)}, but the model's weight "
                 f"'{layer}/{key}' at that position has shape {shape}. Load it into a model "
                 "with the same layers, or use load_model() to rebuild the saved model.")
     model.set_weights([array for _, array in saved])
+
+
+def _same_weight_name(saved: str, key: str) -> bool:
+    """Whether a saved name ("0001:scale/inner/kernel") ends with the model's weight `key`
+    ("inner/kernel"); the layer name before it may differ."""
+    return saved.split("/")[-(key.count("/") + 1):] == key.split("/")
 
 
 def _history_object(model, contents):

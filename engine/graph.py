@@ -5,6 +5,7 @@ graph never raises on the first problem: `validate()` returns every problem, eac
 its node, so the canvas can badge them all at once.
 """
 
+import inspect
 import math
 from dataclasses import dataclass, field
 
@@ -139,14 +140,17 @@ class ModelGraph:
     def make_layer(self, node: Node):
         """A fresh layer for `node` from its config (name forced to the node's)."""
         config = dict(node.config)
-        config["name"] = node.name
         cls = self.layer_class(node)
+        if _takes_name(cls):
+            config["name"] = node.name
         try:
-            return cls.from_config(config)
+            layer = cls.from_config(config)
         except LayerCraftError:
             raise
         except TypeError as exc:
             raise SpecError(f"Layer '{node.name}' ({node.class_name}): bad config: {exc}") from None
+        layer.name = node.name  # a user's layer whose __init__ takes no `name` (Keras guides)
+        return layer
 
     # ----- analysis -----------------------------------------------------------------------------
     def analyze(self, live=None) -> "GraphAnalysis":
@@ -371,6 +375,16 @@ class GraphAnalysis:
         trainable = sum(t for t, _ in self.params.values())
         frozen = sum(n for _, n in self.params.values())
         return trainable, frozen
+
+
+def _takes_name(cls) -> bool:
+    """Whether `cls(name=...)` works: every built-in layer; a user's class when its
+    `__init__` names `name` or takes `**kwargs`."""
+    try:
+        parameters = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == "name" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def has_none(shape) -> bool:

@@ -3,12 +3,12 @@ model_from_json."""
 
 import json
 
-from . import registry
 from .checkpoint import load_model
 from .errors import SpecError
 from .layers.base import Layer
 from .layers.core import InputLayer
 from .model import Model
+from .saving.spec_classes import resolving, unknown_classes_message, unknown_layer_classes
 from .sequential import Sequential
 from .symbolic import Input, SymbolicTensor
 
@@ -18,35 +18,34 @@ __all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"
 def model_from_json(json_string, custom_objects=None) -> Model:
     """Rebuilds a model (fresh weights, not compiled) from `model.to_json()`.
 
-    Layer classes are looked up only in the engine's registry: nothing in the JSON chooses
-    which code runs.
+    Layer classes are looked up only among the classes this process registered
+    (`engine.saving.register_keras_serializable`), the active `custom_object_scope` and
+    `custom_objects`: nothing in the JSON chooses which code runs.
 
     Args:
         json_string: A LayerCraft model spec as JSON text.
-        custom_objects: Optional `{name: class}`; accepted for classes registered under that
-            name (a custom layer class must be registered with
-            `engine.registry.register("layer")` before loading).
+        custom_objects: Optional `{name: class}` for classes that are not registered, such as
+            `{"Scale": Scale}`.
 
     Raises:
-        SpecError: for text that is not a LayerCraft spec, or that names unknown classes.
+        SpecError: for text that is not a LayerCraft spec, or that names classes that do not
+            resolve (naming each, and how to register it).
     """
     spec = _parse_spec(json_string)
-    check_spec_classes(spec, custom_objects)
-    return Model.from_spec(spec)
+    with resolving(custom_objects):
+        check_spec_classes(spec, call="model_from_json(text, custom_objects=...)")
+        return Model.from_spec(spec)
 
 
-def check_spec_classes(spec, custom_objects=None) -> None:
-    """Refuses a spec naming layer classes outside the registry, naming every one of them."""
-    _check_custom_objects(custom_objects)
-    entries = spec.get("layers") if isinstance(spec, dict) else None
-    unknown = [(entry.get("name"), entry.get("class_name")) for entry in entries or []
-               if isinstance(entry, dict) and entry.get("class_name") not in
-               registry.names("layer")]
+def check_spec_classes(spec, custom_objects=None,
+                       call="Model.from_config(config, custom_objects=...)") -> None:
+    """Refuses a spec naming layer classes that do not resolve (registered, scoped or in
+    `custom_objects`), naming every one of them and how to make it resolve (`call` shows
+    where to pass `custom_objects`)."""
+    with resolving(custom_objects):
+        unknown = unknown_layer_classes(spec)
     if unknown:
-        listed = ", ".join(f"'{name}' ({cls})" for name, cls in unknown)
-        raise SpecError(f"These layers have classes LayerCraft does not know: {listed}. Known "
-                        f"classes: {', '.join(registry.names('layer'))}. Register a custom "
-                        "layer class with engine.registry.register('layer') before loading.")
+        raise SpecError(unknown_classes_message(unknown, call))
 
 
 def _parse_spec(json_string) -> dict:
@@ -65,22 +64,6 @@ def _parse_spec(json_string) -> dict:
         raise SpecError("model_from_json: expected a LayerCraft model spec, a JSON object with "
                         "a 'layers' list (the text of model.to_json()).")
     return spec
-
-
-def _check_custom_objects(custom_objects) -> None:
-    if custom_objects is None:
-        return
-    if not isinstance(custom_objects, dict):
-        raise SpecError(f"`custom_objects` must be a dict of {{name: class}}. Received: "
-                        f"{type(custom_objects).__name__}")
-    foreign = [name for name, cls in custom_objects.items()
-               if name not in registry.names("layer")
-               or registry.get_class("layer", name) is not cls]
-    if foreign:
-        raise SpecError(f"custom_objects names classes that are not registered layers: "
-                        f"{', '.join(map(repr, foreign))}. LayerCraft builds layers only from "
-                        "its registry; register the class with engine.registry.register('layer') "
-                        "under that name, then load again.")
 
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None,

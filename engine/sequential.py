@@ -49,8 +49,14 @@ class Sequential(Model):
     def from_config(cls, config: dict, custom_objects=None) -> "Sequential":
         """A Sequential (fresh weights) from `get_config()` of a model that is a chain."""
         from .models import check_spec_classes  # noqa: PLC0415 - models imports this module
+        from .saving.spec_classes import resolving  # noqa: PLC0415 - saving imports models
 
-        check_spec_classes(config, custom_objects)
+        with resolving(custom_objects):  # classes in custom_objects resolve while building
+            check_spec_classes(config, call="Sequential.from_config(config, custom_objects=...)")
+            return cls._from_chain(config)
+
+    @classmethod
+    def _from_chain(cls, config: dict) -> "Sequential":
         graph = ModelGraph.from_spec(config)
         order = graph.topological_order()
         nodes = [graph.nodes[name] for name in order]
