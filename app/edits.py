@@ -20,8 +20,9 @@ def added_name(command) -> str:
 
 
 def new_node(document, class_name: str, taken=()) -> Node:
-    name = document.unique_name(graph_ops.base_name(class_name), taken)
-    return Node(name, class_name, graph_ops.default_config(class_name), [])
+    """A fresh block for a palette id: a layer class name, or `Op:<op>` for an op block."""
+    real_class, config, base = graph_ops.block_spec(class_name)
+    return Node(document.unique_name(base, taken), real_class, config, [])
 
 
 def add_free(document, class_name: str, pos) -> Macro:

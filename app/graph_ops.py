@@ -36,6 +36,46 @@ def base_name(class_name: str) -> str:
     return "input" if class_name == "Input" else snake_case(class_name)
 
 
+#: A palette id `Op:<op>` stands for an `Op` node computing `engine.ops.<op>`.
+OP_PREFIX = "Op:"
+
+
+def block_spec(block: str) -> tuple[str, dict, str]:
+    """(class name, full config, base name) of a new block for a palette id: a layer class
+    name (`Dense`), or `Op:<op>` for an op block (`Op:add` -> an `Op` node named `add`)."""
+    if block.startswith(OP_PREFIX):
+        op = block.removeprefix(OP_PREFIX)
+        config = layer_class("Op")(op=op, name="__probe__").get_config()
+        config.pop("name", None)
+        return "Op", config, op
+    return block, default_config(block), base_name(block)
+
+
+def block_type(node: Node) -> str:
+    """What a block's title says it is: its class, or `ops.<op>` for an op node."""
+    if node.class_name == "Op":
+        return f"ops.{node.config.get('op', '?')}"
+    return node.class_name
+
+
+def op_settings(config: dict) -> str:
+    """An op block's constant arguments in one line: `x2 2`, `axis -1, keepdims`..."""
+    from engine.op_catalog import key_text  # noqa: PLC0415
+
+    parts = []
+    for name, value in (config.get("arguments") or {}).items():
+        if isinstance(value, dict) and ("input" in value or "inputs" in value):
+            continue
+        if name == "key" and config.get("op") == "getitem":
+            parts.append(f"[{key_text(value)}]")
+        elif value is True:
+            parts.append(name)
+        elif value is not False and value is not None:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+            parts.append(f"{name} {'(' + shown + ')' if isinstance(value, list) else shown}")
+    return ", ".join(str(p) for p in parts[:4])
+
+
 def unique_name(existing, base: str) -> str:
     """`base`, else `base_1`, `base_2`... (Keras style), not in `existing`."""
     base = re.sub(r"_\d+$", "", base) or "layer"
@@ -56,6 +96,11 @@ _PHRASES = {
 
 def key_settings(node: Node) -> str:
     """Short text of the settings that define a block, e.g. `128, relu` or `16, 3×3, same`."""
+    if node.class_name == "Op":
+        return op_settings(node.config)
+    if node.class_name == "Model":
+        spec = node.config.get("spec") or {}
+        return f"{spec.get('name', 'model')}: {len(spec.get('layers') or [])} layers"
     phrase = _PHRASES.get(node.class_name)
     if phrase is not None:
         return phrase(node.config)
@@ -107,8 +152,20 @@ def can_connect(graph: ModelGraph, source: str, target: str) -> str:
 
 
 def accepts_many(graph: ModelGraph, name: str) -> bool:
-    cls = layer_class(graph.nodes[name].class_name)
+    node = graph.nodes[name]
+    if node.class_name == "Op":  # how many inputs an op block reads is in its arguments
+        return _op_max_inputs(node) != 1
+    cls = layer_class(node.class_name)
     return cls.MAX_INPUTS is None or cls.MAX_INPUTS > 1
+
+
+def _op_max_inputs(node: Node):
+    from engine.errors import LayerCraftError  # noqa: PLC0415
+
+    try:
+        return layer_class("Op").from_config({**node.config, "name": node.name}).MAX_INPUTS
+    except LayerCraftError:
+        return None  # a damaged op block: let it take edges, the analysis badges it
 
 
 def sinks(graph: ModelGraph) -> list[str]:

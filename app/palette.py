@@ -12,27 +12,57 @@ from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWi
     QVBoxLayout, QWidget
 
 from engine import registry
+from engine.op_catalog import PALETTE_OPS
 
 from . import theme
 from .canvas.scene import LAYER_MIME
 
 CLASS_ROLE = Qt.UserRole + 1
+OP_PREFIX = "Op:"  # a palette id `Op:add` makes an Op node computing ops.add
+#: The group of layer classes a user registered (`engine.saving.register_keras_serializable`).
+CUSTOM = "Custom"
 
 
 def layer_entries() -> list[tuple[str, str, str, str]]:
-    """(category, class name, one-line description, tooltip) for every registered layer."""
+    """(category, class name, one-line description, tooltip) for every registered layer a
+    person drags from the palette (not the op and nested-model node classes)."""
     entries = []
     for cls in registry.classes("layer"):
+        if not getattr(cls, "IN_PALETTE", True):
+            continue
         name = cls.class_name()
+        category = category_of(cls)
         doc = inspect.getdoc(cls) or ""
         summary = doc.split("\n\n")[0].replace("\n", " ")
         description = cls.DESCRIPTION or summary
-        tip = f"<b>{name}</b> — {cls.CATEGORY}<br>{description}"
+        tip = f"<b>{name}</b> — {category}<br>{description}"
         if summary and summary != description:
             tip += f"<br><span style='color:gray'>{summary}</span>"
-        entries.append((cls.CATEGORY, name, description, tip))
+        if category == CUSTOM:
+            tip += (f"<br><span style='color:gray'>Your class {cls.__module__}."
+                    f"{cls.__qualname__}, registered in this session.</span>")
+        entries.append((category, name, description, tip))
     order = {c: i for i, c in enumerate(theme.CATEGORY_ORDER)}
     entries.sort(key=lambda e: (order.get(e[0], len(order)), e[1] != "Input"))
+    return entries
+
+
+def category_of(cls) -> str:
+    """The palette group: a user's class goes under "Custom" (the last group) unless its own
+    class body sets CATEGORY; otherwise it would inherit its base's ("Core")."""
+    if cls.__module__.split(".")[0] in ("engine", "app"):
+        return cls.CATEGORY
+    return cls.__dict__.get("CATEGORY", CUSTOM)
+
+
+def op_entries() -> list[tuple[str, str, str, str]]:
+    """(category, block id `Op:<op>`, description, tooltip) for each op block, in the
+    catalog's order; the tree shows the op's name."""
+    entries = []
+    for op in PALETTE_OPS:
+        description = f"ops.{op} on the block's inputs"
+        tip = f"<b>{op}</b> — Ops<br>engine.ops.{op}, applied to the connected inputs in order."
+        entries.append(("Ops", f"{OP_PREFIX}{op}", description, tip))
     return entries
 
 
@@ -80,7 +110,8 @@ class LayerPalette(QWidget):
         """(Re)builds the list from the registry, so newly registered layers appear."""
         self.tree.clear()
         groups = {}
-        for category, name, description, tip in layer_entries():
+        entries = sorted(layer_entries() + op_entries(), key=lambda e: e[0] == CUSTOM)
+        for category, name, description, tip in entries:  # the user's own classes last
             group = groups.get(category)
             if group is None:
                 group = QTreeWidgetItem(self.tree, [category])
@@ -90,7 +121,7 @@ class LayerPalette(QWidget):
                 group.setFont(0, font)
                 group.setIcon(0, theme.icon_for_layer(category, category))
                 groups[category] = group
-            item = QTreeWidgetItem(group, [name])
+            item = QTreeWidgetItem(group, [name.removeprefix(OP_PREFIX)])
             item.setData(0, CLASS_ROLE, name)
             item.setIcon(0, theme.icon_for_layer(name, category))
             item.setToolTip(0, tip)

@@ -3,6 +3,11 @@
 The form comes from the layer class's declared `PARAMS` (plus `trainable`). Each value is
 checked by the engine (the parameter on its own, then the whole layer config) before a
 `SetParam` command is pushed; a refused value shows the engine's message under the field.
+
+An op block (`Op` node) edits the constants among its op's arguments instead (axis,
+keepdims, the x[...] key as text), as `engine.op_catalog` declares them; a change replaces
+the node's `arguments` through one `SetParam`. A nested model shows no parameters (its
+layers live in its own spec).
 """
 
 import re
@@ -14,6 +19,8 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QScrollAre
 from engine.errors import LayerCraftError
 from engine.layers.base import format_shape
 from engine.params import BOOL, Param
+
+from engine import op_catalog
 
 from . import graph_ops, theme
 from .commands import Rename, SetParam
@@ -71,8 +78,8 @@ class PropertyEditor(QScrollArea):
         self._layout.addWidget(_section("Layer"))
         self._layout.addWidget(self._name_row(name))
         self._layout.addWidget(_section("Parameters"))
-        params = tuple(cls.PARAMS) + (TRAINABLE,)
-        self.form = ParamForm(params, dict(node.config), owner=f"Layer '{name}'")
+        params, values = _form_of(node, cls)
+        self.form = ParamForm(params, values, owner=f"Layer '{name}'")
         self.form.value_committed.connect(self._on_value_committed)
         self._layout.addWidget(self.form)
         self._layout.addWidget(_section("Output"))
@@ -101,7 +108,8 @@ class PropertyEditor(QScrollArea):
         grid.setContentsMargins(10, 8, 10, 8)
         icon = QLabel()
         icon.setPixmap(theme.icon_for_layer(node.class_name, cls.CATEGORY).pixmap(28, 28))
-        title = QLabel(f"{node.class_name}  <span style='font-weight:400'>· {cls.CATEGORY}</span>")
+        title = QLabel(f"{graph_ops.block_type(node)}  <span style='font-weight:400'>· "
+                       f"{cls.CATEGORY}</span>")
         title.setProperty("role", "title")
         description = QLabel(cls.DESCRIPTION, wordWrap=True)
         description.setProperty("role", "muted")
@@ -152,6 +160,9 @@ class PropertyEditor(QScrollArea):
 
     def _on_value_committed(self, key, value):
         node = self.document.node(self.node_name)
+        if node.class_name == "Op":
+            self._commit_op_constant(node, key, value)
+            return
         config = {**node.config, key: value, "name": self.node_name}
         try:
             graph_ops.layer_class(node.class_name).from_config(config)
@@ -160,10 +171,23 @@ class PropertyEditor(QScrollArea):
             return
         self.document.push(SetParam(self.document, self.node_name, key, value))
 
+    def _commit_op_constant(self, node, key, value):
+        """An op block's edited constant replaces the node's `arguments` (one undo step)."""
+        op, arguments = node.config.get("op"), node.config.get("arguments") or {}
+        try:
+            new = {**arguments, key: op_catalog.stored_value(op, key, value)}
+            graph_ops.layer_class("Op").from_config({**node.config, "arguments": new,
+                                                      "name": node.name})
+        except LayerCraftError as exc:
+            self.form.reject(key, str(exc), op_catalog.field_value(op, key, arguments.get(key)))
+            return
+        self.document.push(SetParam(self.document, self.node_name, "arguments", new))
+
     # ----- mirroring -------------------------------------------------------------------------------
     def _on_param_changed(self, name, key):
         if name == self.node_name and self.form is not None:
-            self.form.set_values(dict(self.document.node(name).config))
+            node = self.document.node(name)
+            self.form.set_values(_form_of(node, graph_ops.layer_class(node.class_name))[1])
 
     def _on_renamed(self, old, new):
         if old == self.node_name:
@@ -190,6 +214,19 @@ class PropertyEditor(QScrollArea):
             lines.append(f"<span style='color:{tint}'>{'✖' if p.severity == 'error' else '⚠'} "
                          f"{_escape(p.message)}</span>")
         self.info.setText("<br>".join(lines))
+
+
+def _form_of(node, cls) -> tuple[tuple, dict]:
+    """(Params, values) the form shows for a block: its class's, or an op's constants."""
+    if node.class_name == "Op":
+        op, arguments = node.config.get("op"), node.config.get("arguments") or {}
+        params = op_catalog.editable_params(op, arguments)
+        values = {p.name: op_catalog.field_value(op, p.name, arguments.get(p.name, p.default))
+                  for p in params}
+        return params, values
+    if node.class_name == "Model":
+        return (TRAINABLE,), dict(node.config)
+    return tuple(cls.PARAMS) + (TRAINABLE,), dict(node.config)
 
 
 def _section(text):

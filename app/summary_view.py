@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabe
 from engine.layers.base import format_shape
 from engine.summary import human_size
 
-from . import model_stats, theme
+from . import graph_ops, model_stats, theme
 
 HEADERS = ("Layer", "Type", "Output shape", "Params")
 
@@ -63,7 +63,8 @@ class SummaryView(QWidget):
         for name, node in self.document.graph.nodes.items():
             shape = analysis.shapes.get(name)
             params = sum(analysis.params.get(name, (0, 0)))
-            rows.append((name, "InputLayer" if node.class_name == "Input" else node.class_name,
+            rows.append((name, "InputLayer" if node.class_name == "Input" else
+                         graph_ops.block_type(node),
                          format_shape(shape) if shape else "?", params))
         return rows
 

@@ -19,9 +19,10 @@ CATEGORY_COLORS = {
     "Input": "#059669", "Core": "#3b82f6", "Convolution": "#8b5cf6", "Pooling": "#14b8a6",
     "Normalization": "#f59e0b", "Regularization": "#64748b", "Recurrent": "#ef4444",
     "Merge": "#22c55e", "Reshaping": "#0ea5e9", "Preprocessing": "#d946ef",
+    "Ops": "#e11d48", "Models": "#4f46e5",
 }
 CATEGORY_ORDER = ("Core", "Preprocessing", "Convolution", "Pooling", "Normalization",
-                  "Regularization", "Recurrent", "Merge", "Reshaping")
+                  "Regularization", "Recurrent", "Merge", "Reshaping", "Ops", "Models")
 
 _LIGHT = {
     "window": "#f4f5f7", "panel": "#ffffff", "text": "#1f2937", "muted": "#6b7280",

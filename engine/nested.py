@@ -65,7 +65,7 @@ class ModelNode(Layer):
         # surface (predict, summary, layers...) answers through its node.
         if name in _MODEL_SURFACE and "model" in vars(self):
             return getattr(self.model, name)
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return super().__getattr__(name)
 
     @property
     def model_class(self) -> str:

@@ -30,8 +30,8 @@ PALETTE_OPS = {
     "transpose": ({"x": {"input": 0}, "axes": [0, 2, 1]},
                   (Param("axes", INTS, (0, 2, 1), minimum=0, optional=True,
                          help="The new order of the axes; keep 0 (the batch axis) first."),)),
-    "mean": ({"x": {"input": 0}, "axis": -1}, (_AXIS, _KEEPDIMS)),
-    "sum": ({"x": {"input": 0}, "axis": -1}, (_AXIS, _KEEPDIMS)),
+    "mean": ({"x": {"input": 0}, "axis": -1, "keepdims": False}, (_AXIS, _KEEPDIMS)),
+    "sum": ({"x": {"input": 0}, "axis": -1, "keepdims": False}, (_AXIS, _KEEPDIMS)),
     "exp": (_X, ()), "log": (_X, ()), "sqrt": (_X, ()), "square": (_X, ()),
     "relu": (_X, ()), "sigmoid": (_X, ()), "tanh": (_X, ()),
     "softmax": ({"x": {"input": 0}, "axis": -1}, (_AXIS,)),
@@ -63,7 +63,7 @@ def editable_params(op: str, arguments: dict) -> tuple:
     """The Params a person may edit for this node: the palette's, or one per plain constant."""
     declared = PALETTE_OPS.get(op, (None, ()))[1]
     if declared:
-        return tuple(p for p in declared if p.name in arguments or p.optional)
+        return tuple(declared)
     kinds = {bool: BOOL, int: INT, float: FLOAT, str: STR}
     return tuple(Param(name, kinds[type(value)], value, help=f"Argument `{name}` of ops.{op}.")
                  for name, value in arguments.items() if type(value) in kinds)

@@ -49,6 +49,7 @@ class Op(Layer):
     CATEGORY = "Ops"
     DESCRIPTION = "An engine.ops function (add, mean, x[:, 1:3]...) applied to its inputs."
     MIN_INPUTS, MAX_INPUTS = 1, None
+    IN_PALETTE = False  # the palette lists one block per op (engine.op_catalog) instead
 
     def __init__(self, op="add", arguments=None, version=OP_NODE_VERSION, name=None,
                  **kwargs):

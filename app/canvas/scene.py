@@ -68,7 +68,7 @@ class GraphScene(QGraphicsScene):
     def _on_node_added(self, name, refresh=True):
         node = self.document.node(name)
         category = graph_ops.layer_class(node.class_name).CATEGORY
-        item = NodeItem(name, node.class_name, category)
+        item = NodeItem(name, graph_ops.block_type(node), category)
         item.setPos(QPointF(*self.document.position(name)))
         self.nodes[name] = item
         self.addItem(item)
