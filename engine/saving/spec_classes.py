@@ -26,7 +26,9 @@ def resolving(custom_objects=None):
 def unknown_layer_classes(spec) -> list[tuple[str, str]]:
     """(layer name, class name) of every spec entry whose class does not resolve."""
     entries = spec.get("layers") if isinstance(spec, dict) else None
-    return [(entry.get("name"), entry.get("class_name")) for entry in entries or []
+    if not isinstance(entries, list):
+        return []  # a malformed spec: `ModelGraph.from_spec` says what is wrong with it
+    return [(entry.get("name"), entry.get("class_name")) for entry in entries
             if isinstance(entry, dict) and registry.lookup("layer", entry.get("class_name"))
             is None]
 

@@ -429,3 +429,8 @@ def test_that_an_unregistered_class_passed_as_a_custom_object_loads(saved_models
         imports="from plain_layers import Scale",
         arguments=', custom_objects={"Scale": Scale}'))
     assert "LOADED functional Scale" in out and "LOADED sequential Scale" in out
+
+
+def test_that_a_config_whose_layers_are_not_a_list_is_left_to_the_spec_reader():
+    with pytest.raises(SpecError, match="'layers' list"):
+        engine.Model.from_config({"format": "layercraft.model", "layers": 3})
