@@ -25,9 +25,9 @@ from .variables import Variable
 from . import ops, random
 from .checkpoint import load_model
 from . import models
-from . import preprocessing, utils
+from . import preprocessing, saving, utils
 
 __all__ = ["GradientTape", "Input", "Model", "Sequential", "Variable", "ops", "random", "activations", "backend", "callbacks",
            "clear_session", "datasets", "initializers", "layers", "load_model", "losses",
-           "metrics", "models", "optimizers", "preprocessing", "regularizers", "schedules",
+           "metrics", "models", "optimizers", "preprocessing", "regularizers", "saving", "schedules",
            "utils"]

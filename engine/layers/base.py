@@ -123,7 +123,9 @@ class Layer:
 
     @classmethod
     def class_name(cls) -> str:
-        return getattr(cls, "CLASS_NAME", cls.__name__)
+        """The name specs store: the class's own `CLASS_NAME` (a registered user class's
+        "package>Name"), never one inherited from a parent class, else the class name."""
+        return cls.__dict__.get("CLASS_NAME") or cls.__name__
 
     # ----- shapes and weights ----------------------------------------------------------------
     def compute_output_shape(self, input_shape):
