@@ -193,22 +193,28 @@ def function_config(fn, what: str) -> dict:
             "config": registered or function_name(fn), "registered_name": registered}
 
 
-def _engine_function_name(fn, what):
-    from . import loss_wrappers  # noqa: PLC0415 - loss_wrappers imports this module
+def engine_functions() -> dict:
+    """The engine's own loss and metric functions, by name (Keras's public functions)."""
+    from . import loss_wrappers, metric_functions  # noqa: PLC0415 - they import this module
 
+    return {**loss_wrappers.FUNCTIONS,
+            **{fn.__name__: fn for fn in metric_functions.ACCURACY_FUNCTIONS}}
+
+
+def _engine_function_name(fn, what):
     name = getattr(fn, "__name__", None)
-    return name if loss_wrappers.FUNCTIONS.get(name) is fn else None
+    return name if engine_functions().get(name) is fn else None
 
 
 def function_from_config(config: dict, what: str):
     """The function a `{"class_name": "function", "config": name}` names, or a SpecError
     that says how to make it known."""
-    from . import loss_wrappers, registry  # noqa: PLC0415
+    from . import registry  # noqa: PLC0415
 
     name = config.get("config")
     fn = registry.scoped_object(name) if isinstance(name, str) else None
     if fn is None and isinstance(name, str):
-        fn = loss_wrappers.FUNCTIONS.get(name) or _registered_function(name)
+        fn = engine_functions().get(name) or _registered_function(name)
     if fn is None or inspect.isclass(fn) or not callable(fn):
         raise SpecError(
             f"Unknown {what} function {name!r}. Functions are saved by name only: pass it "

@@ -21,6 +21,15 @@ from .errors import SpecError, describe_choices
 from .metrics_accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
                                TopKCategoricalAccuracy, in_top_k)
+from .loss_wrappers import (binary_crossentropy, binary_focal_crossentropy,
+                            categorical_crossentropy, categorical_focal_crossentropy,
+                            categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+                            mean_absolute_error, mean_absolute_percentage_error,
+                            mean_squared_error, mean_squared_logarithmic_error, poisson,
+                            sparse_categorical_crossentropy, squared_hinge)
+from .metric_functions import (binary_accuracy, categorical_accuracy,
+                               sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
+                               top_k_categorical_accuracy)
 from .metrics_auc import AUC
 from .metrics_base import Mean, MeanMetricWrapper, Metric
 from .metrics_classification import ConfusionMatrix, F1Score, Precision, Recall
@@ -47,6 +56,13 @@ __all__ = [
     "FalseNegatives", "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
     "SpecificityAtSensitivity", "IoU", "MeanIoU", "BinaryIoU", "FBetaScore", "LogCoshError",
     "Hinge", "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson", "CosineSimilarity",
+    # Keras's metric functions (per-sample values), for metrics=[fn] and users' own code
+    "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "binary_crossentropy",
+    "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
+    "categorical_hinge", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "poisson", "sparse_categorical_crossentropy", "squared_hinge",
 ]
 
 #: Metric names for the compile dialog (aliases such as "mse" and "acc" are accepted too).
