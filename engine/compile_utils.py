@@ -263,10 +263,18 @@ def is_plain_function(obj) -> bool:
     return callable(obj) and not inspect.isclass(obj) and not hasattr(obj, "get_config")
 
 
-def function_config(fn, what: str) -> dict:
-    """How compile_config stores a plain loss or metric function: `{"module", "class_name":
-    "function", "config": name, "registered_name"}`, its name only (never code), as Keras
-    does. Loading resolves the name (engine functions, registered ones, custom_objects)."""
+def function_config(fn, what: str):
+    """How compile_config stores a plain loss or metric function, by name only (never code).
+
+    One of Keras's functions (`losses.mean_squared_error`) is stored as its name string,
+    which compiles again to the same values and which Keras reads as it is; a user's
+    function as Keras writes it, `{"module", "class_name": "function", "config": name,
+    "registered_name"}`, resolved on loading among registered functions and custom_objects.
+    """
+    from .loss_custom import engine_functions  # noqa: PLC0415
     from .loss_custom import function_config as config_of  # noqa: PLC0415
 
+    name = getattr(fn, "__name__", None)
+    if engine_functions().get(name) is fn:
+        return name
     return config_of(fn, what)

@@ -192,6 +192,7 @@ def test_that_kerass_accuracy_functions_give_per_sample_hits_and_train_as_metric
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     hits = np.argmax(model.predict(x, verbose=0), axis=1) == y
     assert logs["sparse_categorical_accuracy"] == pytest.approx(hits.mean())
-    assert model.compile_config["metrics"][0]["config"] == "sparse_categorical_accuracy"
-    assert metrics.deserialize(model.compile_config["metrics"][0]).name == \
-        "sparse_categorical_accuracy"
+    assert model.compile_config["metrics"] == ["sparse_categorical_accuracy"]
+    config = metrics.serialize(metrics.sparse_categorical_accuracy)
+    assert config["class_name"] == "function"
+    assert metrics.deserialize(config).name == "sparse_categorical_accuracy"
