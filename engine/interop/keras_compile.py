@@ -58,6 +58,11 @@ def _map(value, kind, notes):
     if isinstance(value, dict) and "class_name" not in value:
         return {k: _map(v, kind, notes) for k, v in value.items()}
     if isinstance(value, dict):
+        if value.get("class_name") == "function":  # the user's own function: code, not data
+            notes.append(f"The {kind} function {value.get('config')!r} is your own code; the "
+                         ".keras file cannot carry it, so it is left out of the compile "
+                         "settings. Compile the model again in Keras with that function.")
+            return _DROP
         if not _keras_has(kind, value["class_name"]):
             notes.append(f"The {kind} {value['class_name']} is LayerCraft's own; Keras has no "
                          "such class, so it is left out of the compile settings.")

@@ -252,6 +252,9 @@ class Layer:
         params = vars(self).get("params")
         if params is not None and name in params and not name.startswith("_"):
             return self.variable(name)
+        attribute = getattr(type(self), name, None)
+        if isinstance(attribute, property):  # a property raised: let its own message show
+            return attribute.fget(self)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def variable(self, key):
