@@ -8,7 +8,7 @@ import numpy as np
 from . import backend
 from .errors import DataError, ShapeError, SpecError
 from .layers.base import dims_match
-from .loss_custom import LossFunctionWrapper, is_call_based
+from .losses.custom import LossFunctionWrapper, is_call_based
 from .ops.core import value_of
 
 _SPARSE = ("SparseCategoricalCrossentropy",)
@@ -106,7 +106,7 @@ def target_kind(loss):
 
     `loss=losses.sparse_categorical_crossentropy` gets SparseCategoricalCrossentropy's rules.
     """
-    from .loss_wrappers import LOSS_CLASSES  # noqa: PLC0415 - keeps model import light
+    from .losses.wrappers import LOSS_CLASSES  # noqa: PLC0415 - keeps model import light
 
     if isinstance(loss, LossFunctionWrapper):
         cls = LOSS_CLASSES.get(loss.fn)
@@ -271,8 +271,8 @@ def function_config(fn, what: str):
     function as Keras writes it, `{"module", "class_name": "function", "config": name,
     "registered_name"}`, resolved on loading among registered functions and custom_objects.
     """
-    from .loss_custom import engine_functions  # noqa: PLC0415
-    from .loss_custom import function_config as config_of  # noqa: PLC0415
+    from .losses.custom import engine_functions  # noqa: PLC0415
+    from .losses.custom import function_config as config_of  # noqa: PLC0415
 
     name = getattr(fn, "__name__", None)
     if engine_functions().get(name) is fn:

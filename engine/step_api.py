@@ -76,8 +76,9 @@ class StepsMixin:
                     terms.append(term if weight == 1.0 else term * weight)
         terms.extend(self.losses)
         if not terms:
-            from .ops.core import Tensor  # noqa: PLC0415
             import numpy as np  # noqa: PLC0415
+
+            from .ops.core import Tensor  # noqa: PLC0415
 
             return Tensor(np.zeros((), np.float32))
         total = terms[0]
@@ -123,7 +124,7 @@ class StepsMixin:
 
 
 def _held_metrics(model) -> list:
-    from .metrics_base import Metric  # noqa: PLC0415
+    from .metrics.base import Metric  # noqa: PLC0415
 
     return [v for k, v in vars(model).items() if not k.startswith("_") and isinstance(v, Metric)]
 

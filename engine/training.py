@@ -4,14 +4,28 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import backend, fpu
-from .compile_utils import (CompiledLoss, CompiledMetrics, check_targets, function_config,
-                            is_object_config, is_plain_function)
-from .data_adapter import (ArrayData, DatasetData, as_host_array, class_weights_to_sample_weights,
-                           host_arrays, is_dataset, split_validation, spread, to_target_list)
-from . import custom_steps
+from . import backend, custom_steps, fpu
+from .compile_utils import (
+    CompiledLoss,
+    CompiledMetrics,
+    check_targets,
+    function_config,
+    is_object_config,
+    is_plain_function,
+)
+from .data_adapter import (
+    ArrayData,
+    DatasetData,
+    as_host_array,
+    class_weights_to_sample_weights,
+    host_arrays,
+    is_dataset,
+    split_validation,
+    spread,
+    to_target_list,
+)
 from .errors import DataError, SpecError, TrainingError
-from .metrics_base import Mean
+from .metrics.base import Mean
 from .step_api import StepsMixin
 from .trainer import LossMeans, RunControl, evaluate_data, run_fit
 

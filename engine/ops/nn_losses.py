@@ -5,7 +5,7 @@
     ops.sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1)
     ops.one_hot(x, num_classes, axis=-1, dtype=None)
 
-The formulas are the loss classes' (`engine.loss_crossentropy`): probabilities are
+The formulas are the loss classes' (`engine.losses.crossentropy`): probabilities are
 renormalised along the class axis (categorical) and clipped to `[1e-7, 1 - 1e-7]`, the
 clipped region passing no gradient; logits go through log-softmax, or for the binary case
 the stable `max(z, 0) - z * t + log(1 + exp(-|z|))` (TensorFlow's form: Keras's NumPy and
@@ -18,8 +18,8 @@ from .. import backend
 from ..activations import functions as act_functions
 from ..activations.table import _sigmoid
 from ..errors import ShapeError, SpecError
-from ..loss_base import EPSILON
-from ..loss_crossentropy import _inside
+from ..losses.base import EPSILON
+from ..losses.crossentropy import _inside
 from .core import array_module, needs_gradient, record
 from .nn_common import constant, float_input, int_input, normalize_axes
 

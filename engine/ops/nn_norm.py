@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..errors import ShapeError, SpecError
-from ..loss_base import EPSILON
+from ..losses.base import EPSILON
 from .core import array_module, needs_gradient, record, sum_to_shape
 from .nn_common import float_input, normalize_axes
 

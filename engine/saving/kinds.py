@@ -11,8 +11,8 @@ def _bases() -> list[tuple[str, type]]:
     from ..callbacks.base import Callback
     from ..initializers.constant_initializers import Initializer
     from ..layers.base import Layer
-    from ..loss_base import Loss
-    from ..metrics_base import Metric
+    from ..losses.base import Loss
+    from ..metrics.base import Metric
     from ..model import Model
     from ..optimizers.base import Optimizer
     from ..regularizers import Regularizer

@@ -232,7 +232,7 @@ def test_that_a_loss_subclass_without_call_says_to_implement_call():
 
 def test_that_a_function_is_serialized_by_name_and_found_again():
     config = losses.serialize(losses.mean_squared_error)
-    assert config == {"module": "engine.loss_wrappers", "class_name": "function",
+    assert config == {"module": "engine.losses.wrappers", "class_name": "function",
                       "config": "mean_squared_error", "registered_name": "mean_squared_error"}
     assert type(losses.deserialize(config)) is losses.MeanSquaredError
 

@@ -5,17 +5,19 @@ values, as Tensors, differentiable under a GradientTape.
     model.compile(loss=losses.sparse_categorical_crossentropy)
 
 Each runs the built-in Loss class with reduction "none"; that class records its analytic
-gradient when `y_pred` is tracked (loss_base.Loss.__call__), so no formula is written twice.
+gradient when `y_pred` is tracked (losses.base.Loss.__call__), so no formula is written twice.
 """
 
-from .errors import SpecError
-from .loss_crossentropy import (
+from ..errors import SpecError
+from ..ops.core import Tensor, value_of
+from .crossentropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
 )
-from .loss_focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
-from .loss_functions import (
+from .focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
+from .overlap import Dice, Tversky
+from .standard import (
     CategoricalHinge,
     CosineSimilarity,
     Hinge,
@@ -29,8 +31,6 @@ from .loss_functions import (
     Poisson,
     SquaredHinge,
 )
-from .loss_overlap import Dice, Tversky
-from .ops.core import Tensor, value_of
 
 
 def per_sample(cls, y_true, y_pred, **options):

@@ -3,12 +3,12 @@ thresholds (Keras `AUC`, its bucketed update and its three summation methods).""
 
 import numpy as np
 
-from . import activations, registry
-from .backend import get_array_module
-from .loss_base import EPSILON
-from .metrics_base import Metric
-from .metrics_classification import broadcast_weights, matched_pair, scatter_sum
-from .params import BOOL, INT, STR, Param
+from .. import activations, registry
+from ..backend import get_array_module
+from ..losses.base import EPSILON
+from ..params import BOOL, INT, STR, Param
+from .base import Metric
+from .classification import broadcast_weights, matched_pair, scatter_sum
 
 _SIGMOID = activations.get("sigmoid")
 

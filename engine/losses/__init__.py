@@ -8,32 +8,54 @@
 The trainer uses `value_and_logits_gradient` when the model ends in the loss's
 `FUSED_ACTIVATION` (softmax / sigmoid) and `from_logits=False`. A plain function
 `fn(y_true, y_pred)` and a `Loss` subclass that implements `call` (Keras 3's ways) are
-differentiated through the tape (engine/loss_custom.py).
+differentiated through the tape (engine/losses/custom.py).
 """
 
+import difflib
 import inspect
 
-import difflib
-
-from . import registry
-from .errors import SpecError, describe_choices
-from .loss_base import (EPSILON, REDUCTIONS, Loss, reduce_weighted_values,
-                        squeeze_or_expand_to_same_rank)
-from .loss_crossentropy import (BinaryCrossentropy, CategoricalCrossentropy,
-                                SparseCategoricalCrossentropy)
-from .loss_focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
-from .loss_functions import (CategoricalHinge, CosineSimilarity, Hinge, Huber, KLDivergence,
-                             LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
-                             MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
-                             SquaredHinge)
-from .loss_custom import LossFunctionWrapper, function_config, function_from_config, wrap_function
-from .loss_overlap import Dice, Tversky
-from .loss_wrappers import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
-                            categorical_focal_crossentropy, categorical_hinge, cosine_similarity,
-                            dice, hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
-                            mean_absolute_percentage_error, mean_squared_error,
-                            mean_squared_logarithmic_error, poisson,
-                            sparse_categorical_crossentropy, squared_hinge, tversky)
+from .. import registry
+from ..errors import SpecError, describe_choices
+from .base import EPSILON, REDUCTIONS, Loss, reduce_weighted_values, squeeze_or_expand_to_same_rank
+from .crossentropy import BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy
+from .custom import LossFunctionWrapper, function_config, function_from_config, wrap_function
+from .focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
+from .overlap import Dice, Tversky
+from .standard import (
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SquaredHinge,
+)
+from .wrappers import (
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
+    cosine_similarity,
+    dice,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+    tversky,
+)
 
 __all__ = [
     "EPSILON", "REDUCTIONS", "NAMES", "Loss", "get", "serialize", "deserialize",

@@ -6,12 +6,12 @@ Counts are float64 arrays on the data's device; `result()` brings them to the ho
 
 import numpy as np
 
-from . import registry
-from .backend import get_array_module
-from .errors import DataError, ShapeError, SpecError
-from .loss_base import as_array_like, as_float_array, shape_text, squeeze_or_expand_to_same_rank
-from .metrics_base import Metric
-from .params import FLOAT, FLOATS, INT, STR, Param
+from .. import registry
+from ..backend import get_array_module
+from ..errors import DataError, ShapeError, SpecError
+from ..losses.base import as_array_like, as_float_array, shape_text, squeeze_or_expand_to_same_rank
+from ..params import FLOAT, FLOATS, INT, STR, Param
+from .base import Metric
 
 NEG_INF = -1e10  # Keras metrics_utils.NEG_INF: the score given to predictions outside top_k
 F1_EPSILON = 1e-7

@@ -2,17 +2,17 @@
 per-sample values as Tensors, for `metrics=[fn]` or a user's own metric code.
 
 The accuracies reuse the built-in metrics' `_values` (no second formula); the loss-valued
-ones are the loss functions (engine/loss_wrappers.py), which Keras exports here too.
+ones are the loss functions (engine/losses/wrappers.py), which Keras exports here too.
 """
 
-from .metrics_accuracy import (
+from ..ops.core import Tensor, value_of
+from .accuracy import (
     BinaryAccuracy,
     CategoricalAccuracy,
     SparseCategoricalAccuracy,
     SparseTopKCategoricalAccuracy,
     TopKCategoricalAccuracy,
 )
-from .ops.core import Tensor, value_of
 
 
 def _per_sample(metric, y_true, y_pred):

@@ -4,13 +4,13 @@ occur (in the targets or the predictions)."""
 
 import numpy as np
 
-from . import registry
-from .backend import get_array_module
-from .errors import ShapeError, SpecError
-from .loss_base import EPSILON, as_array_like, shape_text
-from .metrics_base import Metric
-from .metrics_classification import broadcast_weights, scatter_sum
-from .params import BOOL, FLOAT, INT, INTS, Param
+from .. import registry
+from ..backend import get_array_module
+from ..errors import ShapeError, SpecError
+from ..losses.base import EPSILON, as_array_like, shape_text
+from ..params import BOOL, FLOAT, INT, INTS, Param
+from .base import Metric
+from .classification import broadcast_weights, scatter_sum
 
 NUM_CLASSES = Param("num_classes", INT, 2, minimum=1,
                     help="Number of classes the labels and predictions can take.")

@@ -14,11 +14,16 @@ import inspect
 
 import numpy as np
 
-from . import backend, registry
-from .backend import get_array_module
-from .errors import SpecError
-from .loss_base import (Configurable, as_float_array, default_name, float_dtype_name,
-                        squeeze_or_expand_to_same_rank)
+from .. import backend, registry
+from ..backend import get_array_module
+from ..errors import SpecError
+from ..losses.base import (
+    Configurable,
+    as_float_array,
+    default_name,
+    float_dtype_name,
+    squeeze_or_expand_to_same_rank,
+)
 
 
 class Metric(Configurable):
@@ -70,7 +75,7 @@ class Metric(Configurable):
     # ----- Keras 3 state: variables the metric owns ----------------------------------------
     def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
         """A non-trainable `engine.Variable` of this metric (Keras's `add_variable`)."""
-        from .variables import Variable  # noqa: PLC0415 - variables imports the ops
+        from ..variables import Variable  # noqa: PLC0415 - variables imports the ops
 
         if "_variables" not in vars(self):
             raise SpecError(f"{type(self).__name__}: call super().__init__() in __init__ "
@@ -223,7 +228,7 @@ class MeanMetricWrapper(Mean):
         """A wrapped loss function is minimized; another function says nothing (None)."""
         if self._fn is None:
             return self.DIRECTION
-        from .loss_wrappers import LOSS_CLASSES  # noqa: PLC0415 - losses import metrics_base
+        from ..losses.wrappers import LOSS_CLASSES  # noqa: PLC0415 - losses import metrics.base
 
         return "down" if self._fn in LOSS_CLASSES else None
 
@@ -244,7 +249,7 @@ class MeanMetricWrapper(Mean):
     def get_config(self) -> dict:
         config = super().get_config()
         if self._fn is not None:
-            from .loss_custom import function_config  # noqa: PLC0415
+            from ..losses.custom import function_config  # noqa: PLC0415
 
             config["fn"] = function_config(self._fn, "metric")
             config.update(self._fn_kwargs)
@@ -255,7 +260,7 @@ class MeanMetricWrapper(Mean):
         config = dict(config)
         fn = config.pop("fn", None)
         if isinstance(fn, dict):
-            from .loss_custom import function_from_config  # noqa: PLC0415
+            from ..losses.custom import function_from_config  # noqa: PLC0415
 
             fn = function_from_config(fn, "metric")
         return cls(fn, **config) if fn is not None else cls(**config)

@@ -1,10 +1,10 @@
 """More Keras metrics: the F-beta score (sharing F1Score's counting), and running means of
 the hinge, probabilistic and regression losses' per-sample values."""
 
-from . import losses, registry
-from .metrics_classification import F1_EPSILON, F1Score
-from .metrics_regression import LossMetric
-from .params import FLOAT, INT, Param
+from .. import losses, registry
+from ..params import FLOAT, INT, Param
+from .classification import F1_EPSILON, F1Score
+from .regression import LossMetric
 
 
 @registry.register("metric", "f_beta_score")

@@ -5,10 +5,10 @@ sums run over every axis, batch included, so a call gives one value for the whol
 `axis=(1, 2, 3)` on `(batch, H, W, C)` masks it gives one value per sample.
 """
 
-from . import registry
-from .errors import ShapeError, SpecError
-from .loss_base import EPSILON, REDUCTION_PARAM, Loss
-from .params import FLOAT, INT, INTS, Param, validate_param
+from .. import registry
+from ..errors import ShapeError, SpecError
+from ..params import FLOAT, INT, INTS, Param, validate_param
+from .base import EPSILON, REDUCTION_PARAM, Loss
 
 AXIS = Param("axis", INTS, None, optional=True,
              help="Axes the sums run over (None = all, one value per batch).")

@@ -9,12 +9,12 @@ output (`value_and_logits_gradient`), like the crossentropies.
 
 import warnings
 
-from . import activations, registry
-from .backend import get_array_module
-from .errors import ShapeError, SpecError
-from .loss_base import EPSILON, REDUCTION_PARAM, FusedActivationMixin, Loss, shape_text
-from .loss_crossentropy import FROM_LOGITS, LABEL_SMOOTHING, _inside
-from .params import BOOL, FLOAT, INT, Param, validate_param
+from .. import activations, registry
+from ..backend import get_array_module
+from ..errors import ShapeError, SpecError
+from ..params import BOOL, FLOAT, INT, Param, validate_param
+from .base import EPSILON, REDUCTION_PARAM, FusedActivationMixin, Loss, shape_text
+from .crossentropy import FROM_LOGITS, LABEL_SMOOTHING, _inside
 
 GAMMA = Param("gamma", FLOAT, 2.0, minimum=0.0,
               help="Focusing parameter: larger values down-weight easy examples more (0 = none).")

@@ -8,14 +8,14 @@ among the thresholds where the other rate reaches the requested level.
 
 import numpy as np
 
-from . import registry
-from .backend import get_array_module
-from .errors import SpecError
-from .loss_base import shape_text
-from .metrics_auc import divide_no_nan
-from .metrics_base import Metric
-from .metrics_classification import broadcast_weights, matched_pair, scatter_sum
-from .params import FLOAT, FLOATS, INT, Param
+from .. import registry
+from ..backend import get_array_module
+from ..errors import SpecError
+from ..losses.base import shape_text
+from ..params import FLOAT, FLOATS, INT, Param
+from .auc import divide_no_nan
+from .base import Metric
+from .classification import broadcast_weights, matched_pair, scatter_sum
 
 CLASS_ID = Param("class_id", INT, None, minimum=0, optional=True,
                  help="Score only this class (column), or None for all.")

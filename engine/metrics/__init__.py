@@ -15,34 +15,78 @@ import inspect
 
 import numpy as np
 
-from . import registry
-from .loss_custom import function_config, function_from_config, function_name
-from .errors import SpecError, describe_choices
-from .metrics_accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
-                               SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
-                               TopKCategoricalAccuracy, in_top_k)
-from .loss_wrappers import (binary_crossentropy, binary_focal_crossentropy,
-                            categorical_crossentropy, categorical_focal_crossentropy,
-                            categorical_hinge, hinge, huber, kl_divergence, log_cosh,
-                            mean_absolute_error, mean_absolute_percentage_error,
-                            mean_squared_error, mean_squared_logarithmic_error, poisson,
-                            sparse_categorical_crossentropy, squared_hinge)
-from .metric_functions import (binary_accuracy, categorical_accuracy,
-                               sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
-                               top_k_categorical_accuracy)
-from .metrics_auc import AUC
-from .metrics_base import Mean, MeanMetricWrapper, Metric
-from .metrics_classification import ConfusionMatrix, F1Score, Precision, Recall
-from .metrics_confusion import (FalseNegatives, FalsePositives, PrecisionAtRecall,
-                                RecallAtPrecision, SensitivityAtSpecificity,
-                                SpecificityAtSensitivity, TrueNegatives, TruePositives)
-from .metrics_extra import (CategoricalHinge, CosineSimilarity, FBetaScore, Hinge,
-                            KLDivergence, LogCoshError, Poisson, SquaredHinge)
-from .metrics_iou import BinaryIoU, IoU, MeanIoU
-from .metrics_regression import (BinaryCrossentropy, CategoricalCrossentropy,
-                                 MeanAbsoluteError, MeanAbsolutePercentageError,
-                                 MeanSquaredError, MeanSquaredLogarithmicError, R2Score,
-                                 RootMeanSquaredError, SparseCategoricalCrossentropy)
+from .. import registry
+from ..errors import SpecError, describe_choices
+from ..losses.custom import function_config, function_from_config, function_name
+from ..losses.wrappers import (
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
+from .accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    in_top_k,
+)
+from .auc import AUC
+from .base import Mean, MeanMetricWrapper, Metric
+from .classification import ConfusionMatrix, F1Score, Precision, Recall
+from .confusion import (
+    FalseNegatives,
+    FalsePositives,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    TrueNegatives,
+    TruePositives,
+)
+from .extra import (
+    CategoricalHinge,
+    CosineSimilarity,
+    FBetaScore,
+    Hinge,
+    KLDivergence,
+    LogCoshError,
+    Poisson,
+    SquaredHinge,
+)
+from .functions import (
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
+from .iou import BinaryIoU, IoU, MeanIoU
+from .regression import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    R2Score,
+    RootMeanSquaredError,
+    SparseCategoricalCrossentropy,
+)
 
 __all__ = [
     "NAMES", "Metric", "Mean", "MeanMetricWrapper", "ResolvedByShape", "get", "serialize",

@@ -5,17 +5,17 @@ A built-in loss implements `_forward(y_true, y_pred) -> (values, ctx)` (the per-
 losses and what the derivative needs) and `_backward(ctx, g) -> dL/dy_pred`, where `g` is
 dL/dvalues. The reduction and its derivative live here, once, so every gradient includes it.
 A user's subclass implements `call(y_true, y_pred)` with engine.ops instead, as in Keras 3;
-engine/loss_custom.py reduces and differentiates it through the tape.
+engine/losses/custom.py reduces and differentiates it through the tape.
 """
 
 import numpy as np
 
-from . import backend
-from .backend import FLOATX, get_array_module
-from .errors import ShapeError, SpecError
-from .naming import snake_case
-from .ops.core import value_of
-from .params import STR, Param, to_json_value, validate_param
+from .. import backend
+from ..backend import FLOATX, get_array_module
+from ..errors import ShapeError, SpecError
+from ..naming import snake_case
+from ..ops.core import value_of
+from ..params import STR, Param, to_json_value, validate_param
 
 EPSILON = 1e-7  # keras.backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON]
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none")
@@ -255,10 +255,10 @@ class Loss(Configurable):
         loss's analytic gradient. A subclass that implements `call` (Keras 3's way) gets
         Keras's `__call__`: `call`, then weights and reduction, all with ops (a Tensor).
         """
-        from .ops.core import Tensor, node_of, record  # noqa: PLC0415 - ops imports losses
+        from ..ops.core import Tensor, node_of, record  # noqa: PLC0415 - ops imports losses
 
         if type(self).call is not Loss.call:
-            from .loss_custom import call_loss  # noqa: PLC0415 - it imports engine.ops
+            from .custom import call_loss  # noqa: PLC0415 - it imports engine.ops
 
             return call_loss(self, y_true, y_pred, sample_weight)
         tracked_pred = y_pred
@@ -298,7 +298,7 @@ class Loss(Configurable):
         For reduction `"none"` the gradient is that of the sum of the returned values. A
         Keras-style loss (its own `call`) is differentiated by backprop through its ops.
         """
-        from .loss_custom import is_call_based, tape_value_and_gradient  # noqa: PLC0415
+        from .custom import is_call_based, tape_value_and_gradient  # noqa: PLC0415
 
         if is_call_based(self):
             return tape_value_and_gradient(self, y_true, y_pred, sample_weight)

@@ -6,11 +6,11 @@ import warnings
 
 import numpy as np
 
-from . import losses, registry
-from .errors import ShapeError
-from .loss_base import as_array_like, as_float_array, shape_text, squeeze_or_expand_to_same_rank
-from .metrics_base import Mean, MeanMetricWrapper, Metric
-from .params import BOOL, FLOAT, INT, STR, Param
+from .. import losses, registry
+from ..errors import ShapeError
+from ..losses.base import as_array_like, as_float_array, shape_text, squeeze_or_expand_to_same_rank
+from ..params import BOOL, FLOAT, INT, STR, Param
+from .base import Mean, MeanMetricWrapper, Metric
 
 
 class LossMetric(MeanMetricWrapper):

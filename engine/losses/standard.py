@@ -6,10 +6,10 @@ Most are `mean(f(y_true, y_pred), axis=-1)`: each class gives `f` and its deriva
 
 import math
 
-from . import registry
-from .backend import get_array_module
-from .loss_base import EPSILON, REDUCTION_PARAM, Loss
-from .params import FLOAT, INT, Param
+from .. import registry
+from ..backend import get_array_module
+from ..params import FLOAT, INT, Param
+from .base import EPSILON, REDUCTION_PARAM, Loss
 
 _LOG2 = math.log(2.0)
 

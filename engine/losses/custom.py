@@ -13,11 +13,11 @@ built-in losses keep their analytic `_forward`/`_backward` pairs (the fast path)
 
 import inspect
 
-from . import backend, naming, ops
-from .errors import SpecError
-from .loss_base import Loss, _merge_mask, weights_like
-from .ops.core import Tensor, value_of
-from .ops.tape import GradientTape
+from .. import backend, naming, ops
+from ..errors import SpecError
+from ..ops.core import Tensor, value_of
+from ..ops.tape import GradientTape
+from .base import Loss, _merge_mask, weights_like
 
 
 def is_call_based(loss) -> bool:
@@ -175,7 +175,7 @@ def wrap_function(fn) -> Loss:
     One of the engine's own functions (`losses.mean_squared_error`) becomes its Loss class
     with the defaults: the same values, and the analytic (and fused) gradient.
     """
-    from .loss_wrappers import LOSS_CLASSES  # noqa: PLC0415 - loss_wrappers imports losses
+    from .wrappers import LOSS_CLASSES  # noqa: PLC0415 - wrappers imports this package
 
     cls = LOSS_CLASSES.get(fn)
     if cls is not None:
@@ -195,7 +195,8 @@ def function_config(fn, what: str) -> dict:
 
 def engine_functions() -> dict:
     """The engine's own loss and metric functions, by name (Keras's public functions)."""
-    from . import loss_wrappers, metric_functions  # noqa: PLC0415 - they import this module
+    from ..metrics import functions as metric_functions  # noqa: PLC0415 - imports this module
+    from . import wrappers as loss_wrappers  # noqa: PLC0415 - imports this module
 
     return {**loss_wrappers.FUNCTIONS,
             **{fn.__name__: fn for fn in metric_functions.ACCURACY_FUNCTIONS}}
@@ -209,7 +210,7 @@ def _engine_function_name(fn, what):
 def function_from_config(config: dict, what: str):
     """The function a `{"class_name": "function", "config": name}` names, or a SpecError
     that says how to make it known."""
-    from . import registry  # noqa: PLC0415
+    from .. import registry  # noqa: PLC0415
 
     name = config.get("config")
     fn = registry.scoped_object(name) if isinstance(name, str) else None
@@ -224,7 +225,7 @@ def function_from_config(config: dict, what: str):
 
 
 def _registered_function(name):
-    from . import registry  # noqa: PLC0415
+    from .. import registry  # noqa: PLC0415
 
     for kind in ("function", "loss", "metric"):
         found = registry.lookup(kind, name)

@@ -7,12 +7,19 @@ used: `log_softmax` and `max(z, 0) - z*y + log(1 + exp(-|z|))`.
 
 import warnings
 
-from . import activations, registry
-from .backend import get_array_module
-from .errors import DataError, ShapeError
-from .loss_base import (EPSILON, REDUCTION_PARAM, FusedActivationMixin, Loss, as_array_like,
-                        as_float_array, shape_text)
-from .params import BOOL, FLOAT, INT, Param
+from .. import activations, registry
+from ..backend import get_array_module
+from ..errors import DataError, ShapeError
+from ..params import BOOL, FLOAT, INT, Param
+from .base import (
+    EPSILON,
+    REDUCTION_PARAM,
+    FusedActivationMixin,
+    Loss,
+    as_array_like,
+    as_float_array,
+    shape_text,
+)
 
 FROM_LOGITS = Param("from_logits", BOOL, False,
                     help="True if the model outputs logits (no softmax/sigmoid at the end).")

@@ -1,11 +1,11 @@
 """Accuracy metrics (Keras names and formulas): running means of per-sample matches."""
 
-from . import registry
-from .backend import get_array_module
-from .errors import ShapeError
-from .loss_base import as_array_like, as_float_array, shape_text, squeeze_or_expand_to_same_rank
-from .metrics_base import MeanMetricWrapper
-from .params import FLOAT, INT, Param
+from .. import registry
+from ..backend import get_array_module
+from ..errors import ShapeError
+from ..losses.base import as_array_like, as_float_array, shape_text, squeeze_or_expand_to_same_rank
+from ..params import FLOAT, INT, Param
+from .base import MeanMetricWrapper
 
 
 def _pair(y_true, y_pred, cast_true=True):
