@@ -4,9 +4,11 @@ Default configs, unique names, the one-line "key settings" text of a block, and 
 edge must pass before the canvas offers it.
 """
 
+import inspect
 import re
 
 from engine import registry
+from engine.errors import SpecError
 from engine.graph import ModelGraph, Node
 from engine.graph_refs import node_of, split_ref
 from engine.naming import snake_case
@@ -25,15 +27,53 @@ def default_config(class_name: str) -> dict:
     """The full config of a fresh layer (every declared parameter filled), minus its name.
 
     This is exactly what `model.to_spec()` writes for the same layer built in code, so a
-    model stacked on the canvas and one written in Python have equal specs.
+    model stacked on the canvas and one written in Python have equal specs. A user's class
+    whose `__init__` takes no `name` is made without one.
+
+    Raises:
+        SpecError: for a user's class whose constructor needs arguments: the canvas cannot
+            choose them, so no block is made and the message says how to give defaults.
     """
-    config = layer_class(class_name)(name="__probe__").get_config()
+    cls = layer_class(class_name)
+    try:
+        layer = cls(name="__probe__") if _takes_name(cls) else cls()
+    except TypeError as exc:
+        required = _required_arguments(cls)
+        if not required:
+            raise
+        listed = ", ".join(required)
+        raise SpecError(
+            f"A {class_name} block cannot be added: {cls.__name__}.__init__ needs "
+            f"{listed}, and the canvas has no value to give ({exc}). Give each a default "
+            f"in __init__ (e.g. def __init__(self, {required[0]}=4, **kwargs)), "
+            "re-register the class, and drop the block again.") from None
+    config = layer.get_config()
     config.pop("name", None)
     return config
 
 
+def _takes_name(cls) -> bool:
+    params = inspect.signature(cls.__init__).parameters.values()
+    return any(p.name == "name" or p.kind == p.VAR_KEYWORD for p in params)
+
+
+def _required_arguments(cls) -> list[str]:
+    """The parameters of `cls.__init__` that have no default (self and *args/**kwargs aside)."""
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return [p.name for p in params if p.default is p.empty
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
 def base_name(class_name: str) -> str:
-    return "input" if class_name == "Input" else snake_case(class_name)
+    """The name a new block starts from: the snake-case class name (`Conv2D` -> `conv2d`).
+    A registered "package>Name" gives its class's Python name, as `Scale()` is named in
+    code: `MyLayers>Scale` -> `scale` (a block name never holds the `>`)."""
+    if class_name == "Input":
+        return "input"
+    if ">" not in class_name:
+        return snake_case(class_name)
+    cls = registry.lookup("layer", class_name)
+    return snake_case(cls.__name__ if cls is not None else class_name.rpartition(">")[2])
 
 
 #: A palette id `Op:<op>` stands for an `Op` node computing `engine.ops.<op>`.

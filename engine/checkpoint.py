@@ -129,20 +129,41 @@ def save_model(model, path, include_optimizer: bool = True, extra: dict | None =
 def save_weights(model, path) -> None:
     """Saves the spec and the weights of `model` to `path` (`.weights.lcw` by convention)."""
     from . import __version__  # noqa: PLC0415
+    from .saving.subclassed_models import is_built  # noqa: PLC0415 - saving imports this
+    from .subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
 
     path = os.fspath(path)
+    if is_subclassed(model) and not is_built(model):  # Keras refuses the same
+        raise CheckpointError(f"You are saving a model that has not yet been built: model "
+                              f"'{model.name}' has no weights yet. Call it on data, fit it or "
+                              "call model.build(input_shape) before save_weights().")
     members = _spec_and_weights(model, path)
     write_bytes_atomically(path, checkpoint_archive.pack(members, "weights", __version__))
 
 
 def _spec_and_weights(model, path: str) -> dict:
-    _check_class_names(model, path)
+    spec = _saved_spec(model, path)
     layout = weight_layout(model)
     arrays = model.get_weights()
     tensors = {f"{i:04d}:{layer}/{key}": np.asarray(array, dtype=np.float32)
                for i, ((layer, key, _), array) in enumerate(zip(layout, arrays))}
-    return {"model.json": _json_member(path, "model spec", model.to_spec()),
+    return {"model.json": _json_member(path, "model spec", spec),
             "weights.safetensors": _tensor_member(path, "weights", tensors)}
+
+
+def _saved_spec(model, path: str) -> dict:
+    """`model.to_spec()`; a subclassed model's (its class and config) refused with what to
+    fix when it cannot load again."""
+    from .subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
+
+    if not is_subclassed(model):
+        _check_class_names(model, path)  # a subclassed model's layers are made by its code
+        return model.to_spec()
+    try:
+        return model.to_spec()
+    except (LayerCraftError, NotImplementedError) as exc:
+        raise CheckpointError(f"Could not save model '{model.name}' to '{path}': "
+                              f"{exc}") from None
 
 
 def weight_layout(model) -> list[tuple]:
@@ -155,6 +176,9 @@ def weight_layout(model) -> list[tuple]:
 
     layout = []
     for layer in model.layers:
+        if not hasattr(layer, "_weight_entries"):  # a model held by a subclassed model
+            layout.extend(_nested_layout(layer))
+            continue
         entries = layer._weight_entries()
         paths = sublayer_paths(layer) if any(o is not layer for o, _ in entries) else {}
         layout.extend((layer.name, key if owner is layer else
@@ -162,6 +186,14 @@ def weight_layout(model) -> list[tuple]:
                        tuple(int(d) for d in owner.params[key].shape))
                       for owner, key in entries)
     return layout
+
+
+def _nested_layout(model) -> list[tuple]:
+    """A nested model's weights, named by layer position ("layers.2/kernel"): its layers'
+    own names depend on what the process made before."""
+    positions = {id(layer): i for i, layer in enumerate(model.layers)}
+    return [(model.name, f"layers.{positions[id(model.get_layer(name))]}/{key}", shape)
+            for name, key, shape in weight_layout(model)]
 
 
 def _check_class_names(model, path: str) -> None:
@@ -415,6 +447,11 @@ def assign_weights(model, contents: CheckpointContents) -> None:
     """
     layout = weight_layout(model)
     saved = list(contents.weights.items())
+    if saved and not layout and _unbuilt_subclassed(model):
+        raise CheckpointError(
+            f"You are loading weights into a model that has not yet been built: model "
+            f"'{model.name}' has no weights yet. Call it on data or call "
+            "model.build(input_shape) first, then load the weights.")
     if len(saved) != len(layout):
         raise CheckpointError(
             f"The checkpoint '{contents.path}' holds {len(saved)} weight arrays, but model "
@@ -428,6 +465,13 @@ def assign_weights(model, contents: CheckpointContents) -> None:
                 f"'{layer}/{key}' at that position has shape {shape}. Load it into a model "
                 "with the same layers, or use load_model() to rebuild the saved model.")
     model.set_weights([array for _, array in saved])
+
+
+def _unbuilt_subclassed(model) -> bool:
+    from .saving.subclassed_models import is_built  # noqa: PLC0415 - saving imports this
+    from .subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
+
+    return is_subclassed(model) and not is_built(model)
 
 
 def _same_weight_name(saved: str, key: str) -> bool:

@@ -33,6 +33,17 @@ class Model(TrainingMixin, SurfaceMixin):
         name: The model's name; defaults to `functional`, `functional_1`...
     """
 
+    def __new__(cls, *args, **kwargs):
+        # Keras records a user class's constructor arguments here, so that its default
+        # get_config() (and saving a subclassed model) needs no code from the user.
+        instance = super().__new__(cls)
+        if cls.__init__ is not Model.__init__:
+            from .saving.subclassed_models import constructor_arguments  # noqa: PLC0415
+
+            instance._auto_config, instance._auto_config_problem = \
+                constructor_arguments(cls, args, kwargs)
+        return instance
+
     def __init__(self, inputs=None, outputs=None, name=None, device="cpu", **kwargs):
         trainable = kwargs.pop("trainable", True)
         kwargs.pop("dtype", None)
@@ -78,6 +89,14 @@ class Model(TrainingMixin, SurfaceMixin):
             raise SpecError(f"Model '{self.name}' has no graph to build; give it inputs and "
                             "outputs.")
 
+    @property
+    def built(self) -> bool:
+        """Whether the model has its weights (Keras's `built`): a subclassed model once it
+        was called on data, fit or given `build(input_shape)`."""
+        from .saving.subclassed_models import is_built  # noqa: PLC0415
+
+        return is_built(self)
+
     def _build_for_data(self, x) -> None:
         """A subclassed model builds its graph from the first data it receives."""
         if self._graph is None:
@@ -87,6 +106,10 @@ class Model(TrainingMixin, SurfaceMixin):
     @classmethod
     def from_spec(cls, spec: dict, device: str = "cpu") -> "Model":
         """Builds a model from a spec (plain JSON data, see `to_spec`)."""
+        from .saving import subclassed_models  # noqa: PLC0415 - saving imports this module
+
+        if subclassed_models.is_subclassed_spec(spec):  # rebuilt from its registered class
+            return subclassed_models.model_from_spec(spec, device)
         graph = ModelGraph.from_spec(spec)
         model = Model.__new__(Model)
         Model.__init__(model, name=graph.name, device=device)
@@ -275,6 +298,10 @@ class Model(TrainingMixin, SurfaceMixin):
 
     def to_spec(self) -> dict:
         """The model as a spec: plain JSON data that `Model.from_spec` rebuilds."""
+        if subclassed.is_subclassed(self):  # its class's name and config, not its code
+            from .saving.subclassed_models import subclassed_spec  # noqa: PLC0415
+
+            return subclassed_spec(self)
         spec = self._graph.to_spec()
         spec["name"] = self.name
         for entry in spec["layers"]:
@@ -283,6 +310,27 @@ class Model(TrainingMixin, SurfaceMixin):
                 config.pop("name", None)
                 entry["config"] = config
         return spec
+
+    def get_config(self) -> dict:
+        """A functional model's spec; a subclassed model's constructor arguments and name
+        (Keras's default, from the arguments `__init__` received when they are plain
+        values). A subclass's own `get_config` overrides this, as in Keras."""
+        if subclassed.is_subclassed(self):
+            from .saving.subclassed_models import default_config  # noqa: PLC0415
+
+            return default_config(self)
+        return self.to_spec()
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """A model from `get_config()`: a subclassed class gets `cls(**config)` (Keras's
+        default); a spec (functional, Sequential-like or subclassed) is rebuilt with fresh
+        weights, its classes found only among registered ones and `custom_objects`."""
+        if cls.call is not Model.call:
+            from .saving.subclassed_models import rebuilt_from_config  # noqa: PLC0415
+
+            return rebuilt_from_config(cls, config)
+        return super().from_config(config, custom_objects)
 
     # ----- weights ------------------------------------------------------------------------------
     @property
@@ -477,6 +525,9 @@ class Model(TrainingMixin, SurfaceMixin):
                 isinstance(t, SymbolicTensor) for t in x)):
             return self._call_symbolic(x)
         if subclassed.is_subclassed(self):
+            from .saving.subclassed_models import note_call_shapes  # noqa: PLC0415
+
+            note_call_shapes(self, x)  # what save() builds the loaded model for (Keras)
             return subclassed.eager_call(self, x, training=training, mask=mask)
         self._build_for_data(_values(x))
         items = x if isinstance(x, (list, tuple)) else [x]

@@ -10,6 +10,7 @@ caller passed it (`custom_objects=`, `custom_object_scope`).
 Sources: keras/src/saving/object_registration.py (Keras 3).
 """
 
+import contextlib
 import inspect
 
 from .. import registry
@@ -117,6 +118,12 @@ def register_keras_serializable(package="Custom", name=None):
             # "package>Name" (`Layer.class_name()` reads CLASS_NAME).
             arg.CLASS_NAME = registered_name
             registry.add(kind, registered_name, arg)
+        elif kind == "function":
+            # A loss or metric function is saved in compile settings under this name
+            # (`losses.custom.function_config` reads it) and found again in this table.
+            registry.add("function", registered_name, arg)
+            with contextlib.suppress(AttributeError, TypeError):  # a builtin takes none
+                arg._registered_name = registered_name
         return arg
 
     return decorator

@@ -9,6 +9,7 @@ import contextlib
 
 from .. import registry
 from .object_registration import check_custom_objects
+from .subclassed_models import is_subclassed_spec, unknown_model_class
 
 
 @contextlib.contextmanager
@@ -24,7 +25,10 @@ def resolving(custom_objects=None):
 
 
 def unknown_layer_classes(spec) -> list[tuple[str, str]]:
-    """(layer name, class name) of every spec entry whose class does not resolve."""
+    """(layer name, class name) of every spec entry whose class does not resolve; for a
+    subclassed model's spec, (model name, class name) when its class does not resolve."""
+    if is_subclassed_spec(spec):  # its layers are made by its class's code
+        return unknown_model_class(spec)
     entries = spec.get("layers") if isinstance(spec, dict) else None
     if not isinstance(entries, list):
         return []  # a malformed spec: `ModelGraph.from_spec` says what is wrong with it
@@ -43,9 +47,10 @@ def unknown_classes_message(unknown, call: str = "load_model(path, custom_object
     origin = (f"{', '.join(sorted(set(map(str, custom))))} "
               "is a class registered with register_keras_serializable in the process that "
               "saved it. " if custom else "")
-    return (f"These layers have classes that are not registered in this process: {listed}. "
-            f"{origin}LayerCraft builds layers only from registered classes and never imports "
-            "code named in a file. Define or import the class decorated with "
+    return (f"These layers or models have classes that are not registered in this process: "
+            f"{listed}. {origin}LayerCraft builds layers and models only from registered "
+            "classes and never imports code named in a file. Define or import the class "
+            "decorated with "
             "@engine.saving.register_keras_serializable() before loading, or pass it: "
             f"{call.replace('...', '{' + example + '}')}.")
 
