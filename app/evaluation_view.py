@@ -136,7 +136,7 @@ class EvaluationView(QWidget):
         path = path or self.ask_checkpoint_path()
         if not path:
             return False
-        from engine import checkpoint  # noqa: PLC0415
+        from engine.saving import checkpoint  # noqa: PLC0415
 
         try:
             model = checkpoint.load_model(path)

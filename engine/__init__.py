@@ -23,7 +23,7 @@ from .symbolic import Input, SymbolicTensor
 from .ops.tape import GradientTape
 from .variables import Variable
 from . import ops, random
-from .checkpoint import load_model
+from .saving.checkpoint import load_model
 from . import models
 from . import preprocessing, saving, utils
 

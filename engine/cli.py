@@ -107,7 +107,7 @@ def load_any_model(path: str):
     if not file.exists():
         raise SpecError(f"File not found: {path}. Check the path.")
     if file.suffix.lower() in (".lcm", ".keras"):
-        from .checkpoint import load_model  # noqa: PLC0415
+        from .saving.checkpoint import load_model  # noqa: PLC0415
 
         return load_model(file), None
     document = _read_document(file)
@@ -178,7 +178,7 @@ def project_batch_size(path) -> int | None:
 
 
 def _from_checkpoint(file: Path):
-    from .checkpoint import assign_weights, read_checkpoint  # noqa: PLC0415
+    from .saving.checkpoint import assign_weights, read_checkpoint  # noqa: PLC0415
 
     contents = read_checkpoint(file)
     try:

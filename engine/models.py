@@ -3,7 +3,7 @@ model_from_json."""
 
 import json
 
-from .checkpoint import load_model
+from .saving.checkpoint import load_model
 from .errors import SpecError
 from .layers.base import Layer
 from .layers.core import InputLayer

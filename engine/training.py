@@ -383,19 +383,19 @@ class TrainingMixin(StepsMixin):
         return sum(int(np.size(v)) for k, v in self.optimizer.get_state().items()
                    if k != "iterations" and np.ndim(v) > 0)
 
-    # ----- saving (engine.checkpoint does the work) ----------------------------------------------
+    # ----- saving (engine.saving.checkpoint does the work) ---------------------------------------
     def save(self, filepath, include_optimizer=True):
-        from .checkpoint import save_model  # noqa: PLC0415
+        from .saving.checkpoint import save_model  # noqa: PLC0415
 
         save_model(self, filepath, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath):
-        from .checkpoint import save_weights  # noqa: PLC0415
+        from .saving.checkpoint import save_weights  # noqa: PLC0415
 
         save_weights(self, filepath)
 
     def load_weights(self, filepath):
-        from .checkpoint import load_weights  # noqa: PLC0415
+        from .saving.checkpoint import load_weights  # noqa: PLC0415
 
         load_weights(self, filepath)
 

@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 
-from engine import Input, Model, Sequential, checkpoint_archive, layers
+from engine import Input, Model, Sequential, layers
+from engine.saving import archive as checkpoint_archive
 from engine.errors import LayerCraftError
 
 #: Values a mutation may put anywhere in a JSON document.

@@ -7,7 +7,7 @@ succeed does anything change, so a damaged or foreign file changes nothing.
 import os
 import traceback
 
-from engine import checkpoint
+from engine.saving import checkpoint
 from engine.errors import LayerCraftError
 from engine.graph import ModelGraph
 

@@ -10,7 +10,7 @@ happens to sit in the folder, and never a file that another run still lists.
 
 import os
 
-from engine.checkpoint import MODEL_SUFFIX
+from engine.saving.checkpoint import MODEL_SUFFIX
 
 
 def run_folder(run: dict) -> str | None:

@@ -8,7 +8,7 @@ without its runs folder): it gives a sentence for the status bar, never an excep
 import logging
 import os
 
-from engine import checkpoint
+from engine.saving import checkpoint
 
 log = logging.getLogger("layercraft")
 

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from .. import checkpoint
+from ..saving import checkpoint
 from ..errors import CheckpointError, SpecError
 from ..params import BOOL, STR, Param
 from .base import SAVE_FREQ_PARAM, Callback, check_save_freq

@@ -2,7 +2,8 @@
 
 import os
 
-from .. import checkpoint, registry
+from .. import registry
+from ..saving import checkpoint
 from ..errors import SpecError
 from ..params import BOOL, FLOAT, STR, Param
 from .base import (MODE_PARAM, SAVE_FREQ_PARAM, VERBOSE_PARAM, check_save_freq,

@@ -13,7 +13,7 @@ import struct
 import zipfile
 from datetime import datetime
 
-from ..checkpoint_archive import (MAX_JSON_BYTES, MAX_MEMBER_BYTES, check_member, json_bytes,
+from ..saving.archive import (MAX_JSON_BYTES, MAX_MEMBER_BYTES, check_member, json_bytes,
                                   parse_json, read_member)
 from ..errors import CheckpointError
 

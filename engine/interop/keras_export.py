@@ -13,7 +13,7 @@ starts a fresh optimizer from the compile settings.
 import os
 
 from ..atomic_write import write_bytes_atomically
-from ..checkpoint_archive import json_bytes
+from ..saving.archive import json_bytes
 from ..errors import SpecError
 from ..sequential import Sequential
 from . import keras_compile

@@ -12,7 +12,7 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from ..checkpoint import weight_layout
+from ..saving.checkpoint import weight_layout
 from ..errors import SpecError
 from ..graph_refs import node_of
 from . import pytorch_conv, pytorch_recurrent  # noqa: F401 - they register their translators

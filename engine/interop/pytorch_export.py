@@ -21,8 +21,9 @@ import tempfile
 
 import numpy as np
 
-from .. import __version__, safetensors_io
-from ..checkpoint import weight_layout
+from .. import __version__
+from ..saving import safetensors_io
+from ..saving.checkpoint import weight_layout
 from ..errors import CheckpointError, SpecError
 from .pytorch_codegen import generate
 from .pytorch_templates import model_source, readme_source

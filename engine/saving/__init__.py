@@ -13,7 +13,7 @@ Nothing in a spec or a checkpoint is code: a class is found only if the running 
 registered it or the caller passes it.
 """
 
-from ..checkpoint import load_model, load_weights, save_model, save_weights
+from .checkpoint import load_model, load_weights, save_model, save_weights
 from .object_registration import (CustomObjectScope, custom_object_scope, get_custom_objects,
                                   get_registered_name, get_registered_object,
                                   register_keras_serializable)

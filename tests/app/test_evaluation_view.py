@@ -9,7 +9,8 @@ from app import evaluation_view as ev_module
 from app.data_panel.prepared import prepare
 from app.evaluation_metrics import per_class_scores, roc_curve
 from app.evaluation_view import EvaluationView
-from engine import Model, checkpoint
+from engine import Model
+from engine.saving import checkpoint
 from tests.app.analysis_fixtures import trained_classifier, trained_regressor
 
 DIGITS = {"dataset": "digits", "preprocessing": [{"op": "scale", "factor": 1 / 16}]}

@@ -7,7 +7,8 @@ import os
 import numpy as np
 import pytest
 
-from engine import Input, Sequential, checkpoint, layers, registry
+from engine import Input, Sequential, layers, registry
+from engine.saving import checkpoint
 from engine.callbacks import (BackupAndRestore, Callback, CallbackList, CallbackWarning,
                               CSVLogger, EarlyStopping, History, LambdaCallback,
                               LearningRateScheduler, ModelCheckpoint, Progbar, ProgbarLogger,

@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 import engine
-from engine import Input, Sequential, checkpoint, checkpoint_archive, layers, safetensors_io
+from engine import Input, Sequential, layers
+from engine.saving import archive as checkpoint_archive
+from engine.saving import checkpoint, safetensors_io
 from engine.callbacks import History
-from engine.checkpoint import (load_model, load_weights, read_checkpoint, save_model,
+from engine.saving.checkpoint import (load_model, load_weights, read_checkpoint, save_model,
                                save_weights, write_bytes_atomically)
 from engine.errors import CheckpointError
 from engine.model import Model

@@ -14,7 +14,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from engine import Input, Sequential, atomic_write, checkpoint_archive, layers, load_model
+from engine import Input, Sequential, atomic_write, layers, load_model
+from engine.saving import archive as checkpoint_archive
 from engine.errors import CheckpointError, LayerCraftError
 from tests import fuzz_engine_files as fuzz
 

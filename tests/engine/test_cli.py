@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from engine import Input, Sequential, layers
-from engine.checkpoint import load_model
+from engine.saving.checkpoint import load_model
 from engine.cli_commands import main
 
 

@@ -11,8 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from engine import Input, Model, Sequential, layers, losses, optimizers, safetensors_io, schedules
-from engine.checkpoint import weight_layout
+from engine import Input, Model, Sequential, layers, losses, optimizers, schedules
+from engine.saving import safetensors_io
+from engine.saving.checkpoint import weight_layout
 from engine.errors import CheckpointError, SpecError
 from engine.interop import exporter
 from engine.interop.pytorch_export import export

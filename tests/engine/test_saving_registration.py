@@ -207,7 +207,7 @@ def test_that_a_passed_object_of_another_kind_does_not_stand_for_a_layer():
 def test_that_sublayer_weights_are_named_by_attribute_path_and_load_back(tmp_path):
     Scale = engine.saving.register_keras_serializable()(scale_class())
     model = functional_with(Scale)
-    names = [key for _, key, _ in engine.checkpoint.weight_layout(model)]
+    names = [key for _, key, _ in engine.saving.checkpoint.weight_layout(model)]
     assert names == ["w", "inner/kernel", "inner/bias", "kernel", "bias"]
     model.save(tmp_path / "m.lcm")
     engine.clear_session()  # the sublayer's own name differs when loading

@@ -183,7 +183,7 @@ def test_that_the_spec_names_the_registered_class_its_config_and_input_shape():
 def test_that_weights_are_named_by_the_models_layers():
     _, TwoStep = classes()
     model = trained(TwoStep(5))
-    assert [(layer, key) for layer, key, _ in engine.checkpoint.weight_layout(model)] == [
+    assert [(layer, key) for layer, key, _ in engine.saving.checkpoint.weight_layout(model)] == [
         ("scale", "w"), ("dense", "kernel"), ("dense", "bias")]
 
 

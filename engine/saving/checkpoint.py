@@ -5,7 +5,7 @@ the optimizer state, the epoch count, the best monitored values and the history,
 resumes exactly. A weights file (`.weights.lcw` by convention, kind "weights") holds the spec
 and the weights only. Any file name works: the manifest says what a file holds.
 
-Members (see `checkpoint_archive` for the container and its checks):
+Members (see `archive` for the container and its checks):
     manifest.json          format, version, engine version, kind, time, SHA-256 + size of
                            every other member
     model.json             the model spec (`Model.to_spec()`)
@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import backend, checkpoint_archive, registry, safetensors_io
-from .checkpoint_archive import json_bytes, parse_json, write_bytes_atomically
-from .errors import CheckpointError, LayerCraftError
+from .. import backend, registry
+from ..errors import CheckpointError, LayerCraftError
+from . import archive, safetensors_io
+from .archive import json_bytes, parse_json, write_bytes_atomically
 
 MODEL_SUFFIX = ".lcm"
 WEIGHTS_SUFFIX = ".weights.lcw"
@@ -103,7 +104,7 @@ def save_model(model, path, include_optimizer: bool = True, extra: dict | None =
     Raises:
         CheckpointError: if a part cannot be stored or the file cannot be written.
     """
-    from . import __version__  # noqa: PLC0415 - the package imports this module
+    from .. import __version__  # noqa: PLC0415 - the package imports this module
 
     path = os.fspath(path)
     members = _spec_and_weights(model, path)
@@ -123,14 +124,14 @@ def save_model(model, path, include_optimizer: bool = True, extra: dict | None =
     history = getattr(model, "history", None) if history is None else history
     if history is not None:
         members["history.json"] = _json_member(path, "history", _history_dict(history))
-    write_bytes_atomically(path, checkpoint_archive.pack(members, "model", __version__))
+    write_bytes_atomically(path, archive.pack(members, "model", __version__))
 
 
 def save_weights(model, path) -> None:
     """Saves the spec and the weights of `model` to `path` (`.weights.lcw` by convention)."""
-    from . import __version__  # noqa: PLC0415
-    from .saving.subclassed_models import is_built  # noqa: PLC0415 - saving imports this
-    from .subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
+    from .. import __version__  # noqa: PLC0415
+    from .subclassed_models import is_built  # noqa: PLC0415 - saving imports this
+    from ..subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
 
     path = os.fspath(path)
     if is_subclassed(model) and not is_built(model):  # Keras refuses the same
@@ -138,7 +139,7 @@ def save_weights(model, path) -> None:
                               f"'{model.name}' has no weights yet. Call it on data, fit it or "
                               "call model.build(input_shape) before save_weights().")
     members = _spec_and_weights(model, path)
-    write_bytes_atomically(path, checkpoint_archive.pack(members, "weights", __version__))
+    write_bytes_atomically(path, archive.pack(members, "weights", __version__))
 
 
 def _spec_and_weights(model, path: str) -> dict:
@@ -154,7 +155,7 @@ def _spec_and_weights(model, path: str) -> dict:
 def _saved_spec(model, path: str) -> dict:
     """`model.to_spec()`; a subclassed model's (its class and config) refused with what to
     fix when it cannot load again."""
-    from .subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
+    from ..subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
 
     if not is_subclassed(model):
         _check_class_names(model, path)  # a subclassed model's layers are made by its code
@@ -172,7 +173,7 @@ def weight_layout(model) -> list[tuple]:
     A weight of a custom layer's tracked sublayer is named by its attribute path
     (`inner/kernel` for `self.inner = Dense(...)`), which does not change between processes.
     """
-    from .saving.weight_paths import sublayer_paths  # noqa: PLC0415 - saving imports this
+    from .weight_paths import sublayer_paths  # noqa: PLC0415 - saving imports this
 
     layout = []
     for layer in model.layers:
@@ -198,7 +199,7 @@ def _nested_layout(model) -> list[tuple]:
 
 def _check_class_names(model, path: str) -> None:
     """Refuses to save a layer whose class name would load as another class."""
-    from .saving.spec_classes import misnamed_layers  # noqa: PLC0415 - saving imports this
+    from .spec_classes import misnamed_layers  # noqa: PLC0415 - saving imports this
 
     problems = misnamed_layers(model.layers)
     if problems:
@@ -256,9 +257,9 @@ def read_checkpoint(path) -> CheckpointContents:
             newer-format file, saying which and what to do.
     """
     path = os.fspath(path)
-    manifest, members = checkpoint_archive.unpack(path)
+    manifest, members = archive.unpack(path)
     kind = manifest["kind"]
-    if kind == "weights" and set(members) != set(checkpoint_archive.REQUIRED):
+    if kind == "weights" and set(members) != set(archive.REQUIRED):
         raise CheckpointError(f"The weights file '{path}' holds training data too, so it was "
                               "not written by LayerCraft. Use an original copy.")
     spec = parse_json(path, "model.json", members["model.json"])
@@ -374,11 +375,11 @@ def load_model(path, custom_objects=None, compile: bool = True, safe_mode: bool 
         CheckpointError: when the file cannot be read or its model cannot be rebuilt, naming
             any layer class that is neither registered nor in `custom_objects`.
     """
-    from .saving.spec_classes import resolving  # noqa: PLC0415 - saving imports this module
+    from .spec_classes import resolving  # noqa: PLC0415 - saving imports this module
 
     with resolving(custom_objects):
         if os.fspath(path).lower().endswith(".keras"):
-            from .interop import keras_import  # noqa: PLC0415 - optional format, h5py inside
+            from ..interop import keras_import  # noqa: PLC0415 - optional format, h5py inside
 
             return keras_import.load(path, compile=compile, device=device)
         contents = read_checkpoint(path)
@@ -390,8 +391,8 @@ def load_model(path, custom_objects=None, compile: bool = True, safe_mode: bool 
 
 def _build_saved_model(contents, device):
     """The saved model with its weights, history and training state, not compiled."""
-    from .model import Model  # noqa: PLC0415 - the model module may import this one
-    from .saving.spec_classes import (  # noqa: PLC0415 - saving imports this module
+    from ..model import Model  # noqa: PLC0415 - the model module may import this one
+    from .spec_classes import (  # noqa: PLC0415 - saving imports this module
         unknown_classes_message, unknown_layer_classes)
 
     unknown = unknown_layer_classes(contents.spec)
@@ -428,9 +429,9 @@ def read_safetensors_weights(path) -> CheckpointContents:
     LayerCraft's names, numbered 0..n-1); it holds no spec, so `spec` is empty."""
     path = os.fspath(path)
     try:
-        if os.path.getsize(path) > checkpoint_archive.MAX_MEMBER_BYTES:
+        if os.path.getsize(path) > archive.MAX_MEMBER_BYTES:
             raise CheckpointError(f"The weights file '{path}' is larger than LayerCraft reads "
-                                  f"({checkpoint_archive.MAX_MEMBER_BYTES} bytes).")
+                                  f"({archive.MAX_MEMBER_BYTES} bytes).")
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
@@ -468,8 +469,8 @@ def assign_weights(model, contents: CheckpointContents) -> None:
 
 
 def _unbuilt_subclassed(model) -> bool:
-    from .saving.subclassed_models import is_built  # noqa: PLC0415 - saving imports this
-    from .subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
+    from .subclassed_models import is_built  # noqa: PLC0415 - saving imports this
+    from ..subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports model
 
     return is_subclassed(model) and not is_built(model)
 
@@ -481,7 +482,7 @@ def _same_weight_name(saved: str, key: str) -> bool:
 
 
 def _history_object(model, contents):
-    from .callbacks.history import History  # noqa: PLC0415 - callbacks import this module
+    from ..callbacks.history import History  # noqa: PLC0415 - callbacks import this module
 
     history = History.from_dict(contents.history)
     history.set_model(model)

@@ -17,8 +17,8 @@ import struct
 import zipfile
 import zlib
 
-from .atomic_write import write_bytes_atomically  # noqa: F401 - part of this module's API
-from .errors import CheckpointError
+from ..atomic_write import write_bytes_atomically  # noqa: F401 - part of this module's API
+from ..errors import CheckpointError
 
 FORMAT = "layercraft.checkpoint"
 VERSION = 1
