@@ -1,9 +1,13 @@
-"""The benchmark's cases: which model, fit or predict, batch size and how many samples."""
+"""The benchmark's cases: which model, fit or predict, batch size and how many samples;
+and the engine-against-engine pairs (`pairs.py`)."""
 
 from dataclasses import dataclass
 from functools import partial
 
+import custom_dense
+import engine_side
 import models
+import tape_loop
 
 WIDE = (512, 512, 512)
 
@@ -38,6 +42,36 @@ def all_cases(scale: int = 1):
         Case("Keras MNIST convnet predict b128", "predict", *conv, 128, 4096, image=True),
     ]
     return [Case(**{**c.__dict__, "samples": c.samples // scale}) for c in cases]
+
+
+@dataclass(frozen=True)
+class PairCase:
+    """Two ways of training one network in the engine; each trainer is
+    `(x, y, batch, device, seed) -> epoch(index) -> loss` (`pairs.py`)."""
+
+    name: str
+    baseline: str
+    baseline_trainer: object
+    variant: str
+    variant_trainer: object
+    batch: int
+    samples: int
+    target_kind: str  # "speed": variant/baseline rate >= target; "cost": time ratio <= target
+    target: float
+
+
+def pair_cases(scale: int = 1):
+    """The issue's targets: a Keras-style Dense (add_weight + ops) at >= 0.7x the built-in
+    Dense's speed in fit(); a GradientTape loop's step at <= 1.2x a fit() step."""
+    fit_builtin = partial(engine_side.trainer, models.engine_mlp)
+    fit_custom = partial(engine_side.trainer, custom_dense.engine_custom_mlp)
+    pairs = [
+        PairCase("custom Dense MLP 784-128-10 b128", "fit, built-in Dense", fit_builtin,
+                 "fit, KerasStyleDense", fit_custom, 128, 60000, "speed", 0.7),
+        PairCase("GradientTape loop MLP 784-128-10 b128", "fit", fit_builtin, "tape loop",
+                 partial(tape_loop.trainer, models.engine_mlp), 128, 60000, "cost", 1.2),
+    ]
+    return [PairCase(**{**c.__dict__, "samples": c.samples // scale}) for c in pairs]
 
 
 def select(cases, only):

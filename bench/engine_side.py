@@ -46,3 +46,25 @@ def predictor(make_model, x, batch, device="cpu"):
     if device != "cpu":
         model.to_device(device)
     return lambda: model.predict(x, batch_size=batch)
+
+
+def trainer(make_model, x, y, batch, device="cpu", seed=0):
+    """A fresh compiled model and `epoch(index) -> loss`, which fits it one epoch more.
+
+    For the engine-against-engine pairs (`pairs.py`), whose two sides alternate epoch by
+    epoch; epoch `index` shuffles with seed `seed * 1000 + index` (as `tape_loop.trainer`).
+    """
+    from engine import backend, optimizers
+
+    backend.set_seed(seed)
+    model = make_model()
+    model.compile(optimizer=optimizers.Adam(learning_rate=1e-3, epsilon=1e-7), loss=LOSS,
+                  device=device)
+    x, y = backend.to_device(x, device), backend.to_device(y, device)
+
+    def epoch(index):
+        history = model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=True,
+                            seed=seed * 1000 + index)
+        return float(history.history["loss"][-1])
+
+    return epoch

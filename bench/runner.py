@@ -9,6 +9,7 @@ import engine_side
 import flush
 import machine
 import measure
+import pairs
 import report
 import torch_side
 
@@ -20,20 +21,29 @@ def run(args) -> int:
     if args.gpu and not _gpu_ready():
         return 0
     torch = _torch(args, device)
-    selected = cases.select(cases.all_cases(4 if args.quick else 1), args.only)
-    x, y, source = data.training_data(max(c.samples for c in selected))
+    scale = 4 if args.quick else 1
+    selected = cases.select(cases.all_cases(scale), args.only)
+    paired = cases.select(cases.pair_cases(scale), args.only)
+    if not (selected or paired):
+        print(f"No case name contains any of {args.only!r}.")
+        return 1
+    x, y, source = data.training_data(max(c.samples for c in [*selected, *paired]))
     if not args.json:
-        _print_header(args, torch, device, source)
+        _print_header(args, torch, device, source, bool(selected))
     loads = []
     results = {c.name: _run_case(args, c, x, y, torch, device, loads) for c in selected}
+    pair_results = pairs.run_all(args, paired, x, y, device)
     if args.json:
         print(json.dumps({"cases": {name: {side: r.to_dict() for side, r in rates.items()}
-                                    for name, rates in results.items()}, "other_cpu": loads}))
+                                    for name, rates in results.items()}, "other_cpu": loads,
+                          "pairs": pairs.to_json(pair_results)}))
         return 0
     _print_load(args, loads)
     rows = [report.main_row(name, r["engine"], r.get("torch")) for name, r in results.items()]
-    if args.markdown:
+    if args.markdown and rows:
         print("\n" + report.markdown(report.HEAD, rows))
+    if paired:
+        pairs.print_table(args, paired, pair_results)
     if not (args.gpu or args.no_flush or args.torch_flush or args.no_flush_table):
         flush.compare(args, [c for c in selected if c.flush_rows], results)
     return 0
@@ -92,7 +102,7 @@ def _torch(args, device):
     return torch
 
 
-def _print_header(args, torch, device, source):
+def _print_header(args, torch, device, source, main_table=True):
     print(f"CPU: {machine.cpu_name()}; {args.threads} threads for each framework")
     if device == "gpu":
         print(f"GPU: {_gpu_name()}" + (f" (PyTorch: {torch.cuda.get_device_name(0)})"
@@ -105,7 +115,8 @@ def _print_header(args, torch, device, source):
     print(f"samples/s; 1st = first epoch (or predict call), sust. = median of epochs "
           f"{measure.SUSTAINED_FROM}-{args.epochs}; median of {args.repeats} repeat(s); ratio = "
           f"engine/PyTorch (median of per-repeat ratios); spread = (max-min)/median of the sustained rates\n")
-    print(_line(report.HEAD), flush=True)
+    if main_table:
+        print(_line(report.HEAD), flush=True)
 
 
 def _gpu_name():
