@@ -26,6 +26,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import threading
 import platform
 import sys
 
@@ -122,27 +123,48 @@ def is_flushing() -> bool:
     return bool(getattr(env, "mxcsr", getattr(env, "fpcr", 0)) & layout.BITS == layout.BITS)
 
 
+_inside = threading.local()  # `depth`: flushed regions entered in this thread
+
+
 @contextlib.contextmanager
 def flushing():
     """Denormals flush to zero in this thread inside the block (when enabled); the thread's
     previous floating-point state comes back afterwards, nested or not."""
-    if _PLATFORM is None or not _state["enabled"]:
-        yield
-        return
-    saved = _get_env()
-    _set_env(_PLATFORM[1].with_flush(_get_env()))
+    saved = _enter()
     try:
         yield
     finally:
+        _leave(saved)
+
+
+def _enter():
+    """Starts a flushed region; returns what `_leave` restores (None: nothing to restore,
+    the region is nested in another or flushing is off)."""
+    depth = getattr(_inside, "depth", 0)
+    _inside.depth = depth + 1
+    if depth or _PLATFORM is None or not _state["enabled"]:
+        return None  # the outer region set it and restores it
+    saved = _get_env()
+    _set_env(_PLATFORM[1].with_flush(_get_env()))
+    return saved
+
+
+def _leave(saved) -> None:
+    _inside.depth -= 1
+    if saved is not None:
         _set_env(saved)
 
 
 def flushed(method):
-    """Decorator: runs `method` inside `flushing()` (the engine's public compute calls)."""
+    """Decorator: runs `method` inside `flushing()` (the engine's public compute calls).
+    Nested calls (a model calling its layers) cost one counter check."""
 
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
-        with flushing():
+        saved = _enter()
+        try:
             return method(*args, **kwargs)
+        finally:
+            _leave(saved)
 
     return wrapper

@@ -18,7 +18,7 @@ from .naming import unique_name
 from .layers.custom import is_call_based as custom_is_call_based
 from .layers.custom import weight_layers as custom_weight_layers
 from . import subclassed
-from .model_calls import recorded_forward
+from . import model_tape
 from .ops.core import Tensor, is_recording, value_of
 from .symbolic import SymbolicTensor, trace_graph_calls
 from .training import TrainingMixin
@@ -74,9 +74,9 @@ class Model(TrainingMixin, SurfaceMixin):
 
     def call(self, inputs, training=None, mask=None):
         """What the model computes (Keras's `call`): subclassed models override it; a
-        functional model runs its graph, recorded layer by layer."""
+        functional model runs its graph, recorded under a tape (`model_tape`)."""
         self._build_for_data(_values(inputs))
-        outputs = recorded_forward(self, inputs, bool(training))
+        outputs = model_tape.call(self, inputs, bool(training))
         return outputs[0] if len(outputs) == 1 else outputs
 
     def build(self, input_shape) -> None:
@@ -208,12 +208,13 @@ class Model(TrainingMixin, SurfaceMixin):
 
     def _weight_layers(self) -> list:
         """Every layer that owns weights: the model's layers and their tracked sublayers."""
-        seen = []
+        seen, ids = [], set()
         for layer in self.layers:
             owners = layer._weight_layers() if isinstance(layer, Model) else \
                 custom_weight_layers(layer)
             for owner in owners:
-                if not any(owner is s for s in seen):
+                if id(owner) not in ids:
+                    ids.add(id(owner))
                     seen.append(owner)
         return seen
 
@@ -358,7 +359,12 @@ class Model(TrainingMixin, SurfaceMixin):
             return [layer.variable(key) for layer in self._weight_layers()
                     for key in layer.trainable_weight_names]
         self._ensure_packed()
-        return [layer.variable(key) for layer, key in self._trainable_entries]
+        cached = vars(self).get("_trainable_variables")  # a custom loop asks every step
+        if cached is None or cached[0] is not self._trainable_entries:
+            cached = self._trainable_variables = (
+                self._trainable_entries,
+                [layer.variable(key) for layer, key in self._trainable_entries])
+        return list(cached[1])
 
     @property
     def trainable_weights(self) -> list:
@@ -417,11 +423,14 @@ class Model(TrainingMixin, SurfaceMixin):
             array = backend.to_device(array, self.device, dtype=backend.FLOATX)
         return array
 
-    def forward(self, inputs: list, training: bool = False, inference_only: bool = False) -> list:
+    def forward(self, inputs: list, training: bool = False, inference_only: bool = False,
+                input_gradients: bool = True) -> list:
         """Runs the graph on standardized inputs; returns the outputs in `output_names` order.
 
         `inference_only` promises that no backward pass follows (predict, evaluate), so
-        layers may skip keeping what only backward needs.
+        layers may skip keeping what only backward needs. `input_gradients=False` promises
+        a `backward(..., input_gradients=False)`: layers fed by the inputs are told before
+        they run (a custom layer then records no gradient path to its inputs).
         """
         self._forward_count += 1  # a GradientTape checks that its forward pass is the last
         values, masks = {}, {}
@@ -431,6 +440,8 @@ class Model(TrainingMixin, SurfaceMixin):
             if not parents:
                 values[name] = inputs[positions[name]]
                 continue
+            if all(p in self._input_set for p in parents):
+                layer.needs_input_gradient = input_gradients
             x, mask = self._layer_input(layer, parents, values, masks)
             outputs = layer.forward_masked(x, training=training, mask=mask)
             if name in self._output_counts:
@@ -450,7 +461,8 @@ class Model(TrainingMixin, SurfaceMixin):
         mask = [masks.get(p) for p in parents]
         return [values[p] for p in parents], (mask if any(m is not None for m in mask) else None)
 
-    def backward(self, output_grads: list, from_preactivation=(), input_gradients=True) -> dict:
+    def backward(self, output_grads: list, from_preactivation=(), input_gradients=True,
+                 regularizers=True) -> dict:
         """Backpropagates dL/d(outputs); fills every trainable gradient.
 
         Args:
@@ -459,6 +471,8 @@ class Model(TrainingMixin, SurfaceMixin):
                 output layer's pre-activation (fused softmax/sigmoid + cross-entropy).
             input_gradients: Whether dL/d(input) is wanted; training passes False so the
                 layers right after the Inputs skip computing it.
+            regularizers: Whether weight regularizers add their gradients (a GradientTape
+                takes them from `model.losses` instead).
 
         Returns:
             dL/d(input) for each Input node, by name.
@@ -481,12 +495,14 @@ class Model(TrainingMixin, SurfaceMixin):
             else:
                 grads_in = layer.backward(grad)
             reached.add(name)
+            if grads_in is None:  # a layer fed by the inputs, asked for no input gradient
+                continue
             if not layer.takes_list(len(parents)):
                 grads_in = [grads_in]
             for parent, g in zip(parents, grads_in):
                 if g is not None:
                     pending[parent] = g if parent not in pending else pending[parent] + g
-        self._finish_gradients(reached)
+        self._finish_gradients(reached, regularizers)
         return input_grads
 
     def _pending_output_grads(self, name, pending):
@@ -497,9 +513,11 @@ class Model(TrainingMixin, SurfaceMixin):
         grads = [pending.pop(ref, None) for ref in self.node_output_refs(name)]
         return None if all(g is None for g in grads) else grads
 
-    def _finish_gradients(self, reached):
-        """Zeroes gradients of layers no loss reached; adds shadow grads; regularizers."""
+    def _finish_gradients(self, reached, regularizers=True):
+        """Zeroes gradients of layers no loss reached; adds shadow grads; regularizers (left
+        out for a GradientTape, where they are terms of `model.losses`)."""
         owners_reached = set()
+        self._last_reached_owners = [self._owners[name] for name in reached]
         for name, layer, parents in self._plan:
             owner = self._owners[name]
             if name in reached and layer is not owner:
@@ -513,7 +531,7 @@ class Model(TrainingMixin, SurfaceMixin):
                     id(owner) not in owners_reached:
                 for g in owner.grads.values():
                     g.fill(0)
-        for layer in self._weight_layers():
+        for layer in self._weight_layers() if regularizers else ():
             if layer.regularizers:
                 layer.add_regularization_gradients()
 
@@ -532,7 +550,7 @@ class Model(TrainingMixin, SurfaceMixin):
         self._build_for_data(_values(x))
         items = x if isinstance(x, (list, tuple)) else [x]
         if is_recording() or any(isinstance(t, Tensor) for t in items):
-            outputs = recorded_forward(self, x, training)
+            outputs = model_tape.call(self, x, training)
         else:
             outputs = self.forward(self.standardize_inputs(x), training=training)
         return outputs[0] if len(outputs) == 1 else outputs

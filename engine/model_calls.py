@@ -5,6 +5,7 @@ state of that call), so `tape.gradient` reaches the model's Variables and, throu
 inputs, whatever produced them (a GAN's generator output fed to the discriminator).
 """
 
+from .layers import flat_gradients
 from .ops.core import Tensor, value_of
 
 
@@ -17,6 +18,11 @@ def recorded_forward(model, x, training) -> list:
         checked = model._checked_input(name, value_of(item))
         values[name] = Tensor(checked, item.node) if isinstance(item, Tensor) else \
             (item if hasattr(item, "_engine_leaf") else Tensor(checked))
+    with flat_gradients.recording_model(model):
+        return _run_layers(model, values, training)
+
+
+def _run_layers(model, values, training) -> list:
     masks = {}
     for name, layer, parents in model._plan:
         layer.inference_only = False

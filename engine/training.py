@@ -139,7 +139,7 @@ class TrainingMixin(StepsMixin):
         Returns:
             (total loss, each output's loss), as device scalars (no host sync here).
         """
-        outputs = self.forward(xs, training=True)
+        outputs = self.forward(xs, training=True, input_gradients=False)
         if getattr(self._compiled_loss, "empty", False):  # only add_loss terms to minimize
             total, parts, grads, fused = self._add_loss_only(outputs)
         else:

@@ -129,14 +129,12 @@ class Variable:
     # ----- tracking -----------------------------------------------------------------------
     def _engine_leaf(self):
         """The tape leaf of this variable, when an active tape tracks it right now."""
-        if not core.is_recording():
-            return None
-        tapes = core.active_tapes()
-        if not any(self._tracked_by(t) for t in tapes if not t._paused):
-            return None
-        if self._leaf is None:
-            self._leaf = Node(source=self)
-        return self._leaf
+        for tape in core.active_tapes():  # a loop: this runs for every weight of every call
+            if not tape._paused and self._tracked_by(tape):
+                if self._leaf is None:
+                    self._leaf = Node(source=self)
+                return self._leaf
+        return None
 
     def _tracked_by(self, tape) -> bool:
         if tape._watch_accessed and self.trainable:

@@ -43,6 +43,9 @@ class ActivityRegularization(Layer):
     supports_masking = True  # a mask passes through unchanged, as in Keras
 
     CATEGORY = "Regularization"
+    #: Under a GradientTape its penalty is a term of `losses` that needs this call's input
+    #: (`layers.recording`), so a model holding it is recorded layer by layer.
+    TAPE_PER_CALL = True
     DESCRIPTION = "Passes the input through and adds an L1/L2 penalty on it to the loss."
     PARAMS = (
         Param("l1", FLOAT, 0.0, minimum=0.0, help="L1 factor: penalty l1 * sum(|x|)."),

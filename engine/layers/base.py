@@ -43,6 +43,22 @@ class WeightSpec:
     regularizer: object = None
 
 
+_PLAIN_VALUES = (bool, int, float, str, type(None))
+
+
+def _tracking_setattr(layer, name, value):
+    """`__setattr__` of Keras-style layers (those defining `call`), whose sublayers are
+    whatever their attributes hold: an assignment that may add one drops the cached
+    searches (`custom.sublayers`, `recording._layer_tree`), as Keras's tracker sees every
+    assignment. Built-in layers keep plain, free attribute assignment."""
+    if name[:1] != "_" and not isinstance(value, _PLAIN_VALUES):
+        layer.__dict__.pop("_sublayer_cache", None)
+    if isinstance(value, Layer) or (isinstance(value, (list, tuple)) and
+                                    any(isinstance(v, Layer) for v in value)):
+        layer.__dict__.pop("_layer_tree_cache", None)
+    object.__setattr__(layer, name, value)
+
+
 class Layer:
     """Base class for layers.
 
@@ -245,6 +261,11 @@ class Layer:
         init = initializer if initializer is not None else (
             "glorot_uniform" if float_weight else "zeros")
         return WeightSpec(key, shape, init, bool(trainable), regularizers.get(regularizer))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if callable(getattr(cls, "call", None)) and cls.__setattr__ is object.__setattr__:
+            cls.__setattr__ = _tracking_setattr  # a Keras-style layer: see the function
 
     def __getattr__(self, name):
         """`dense.kernel`, `dense.bias`: a weight's Variable by its name, as Keras exposes

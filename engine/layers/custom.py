@@ -18,7 +18,7 @@ import inspect
 import numpy as np
 
 from .. import backend
-from ..errors import ShapeError
+from ..errors import ShapeError, TrainingError
 from ..ops.core import Tensor, backprop, value_of
 from ..ops.tape import GradientTape
 
@@ -70,6 +70,33 @@ def as_call_input(value):
 # ----- tracking sublayers --------------------------------------------------------------------
 def sublayers(layer, recursive=False) -> list:
     """Layers held as attributes (directly, in lists/tuples or dict values), in order."""
+    found = _direct_sublayers(layer)
+    if recursive:
+        found = list(found)
+        for sub in list(found):
+            for deeper in sublayers(sub, recursive=True):
+                if not any(deeper is f for f in found):
+                    found.append(deeper)
+    return found
+
+
+def _direct_sublayers(layer) -> list:
+    """`_find_sublayers`, cached: fit() and tapes ask several times per step, and the search
+    walks every attribute. `Layer.__setattr__` drops the cache when a public attribute is
+    set; a container attribute that grows or shrinks in place invalidates it here."""
+    if getattr(layer, "_tracked_sublayers", None) is not None:
+        return _find_sublayers(layer)  # a subclassed model's node: its model decides
+    cached = vars(layer).get("_sublayer_cache")
+    if cached is not None and all(len(c) == n for c, n in cached[0]):
+        return cached[1]
+    found = _find_sublayers(layer)
+    containers = [(v, len(v)) for k, v in vars(layer).items()
+                  if not k.startswith("_") and isinstance(v, (list, tuple, dict))]
+    vars(layer)["_sublayer_cache"] = (containers, found)
+    return found
+
+
+def _find_sublayers(layer) -> list:
     from ..model import Model  # noqa: PLC0415 - model imports layers
     from .base import Layer  # noqa: PLC0415 - base imports this module
 
@@ -96,11 +123,6 @@ def sublayers(layer, recursive=False) -> list:
     for key, value in vars(layer).items():
         if not key.startswith("_"):
             add(value)
-    if recursive:
-        for sub in list(found):
-            for deeper in sublayers(sub, recursive=True):
-                if not any(deeper is f for f in found):
-                    found.append(deeper)
     return found
 
 
@@ -160,14 +182,16 @@ def forward_with_tape(layer, x, training, mask):
         out = invoke_call(layer, x, training=training, mask=mask)
         return _raw_outputs(out)
     leaves = [Tensor(v) for v in (x if isinstance(x, list) else [x])]
+    watched = layer.needs_input_gradient  # False for a model's first layers in fit()
     with GradientTape() as tape:
-        for leaf in leaves:
+        for leaf in leaves if watched else ():
             tape.watch(leaf)
         out = invoke_call(layer, leaves if isinstance(x, list) else leaves[0],
                           training=training, mask=mask)
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
-    layer._tape_record = (leaves, [o if isinstance(o, Tensor) else Tensor(value_of(o))
-                                   for o in outs], isinstance(x, list))
+    layer._tape_record = (leaves if watched else None,
+                          [o if isinstance(o, Tensor) else Tensor(value_of(o)) for o in outs],
+                          isinstance(x, list))
     return _raw_outputs(out)
 
 
@@ -202,9 +226,13 @@ def backward_with_tape(layer, grad):
         if node is not None:
             one = backend.get_array_module(term.value).ones_like(term.value)
             seeds[node] = one if node not in seeds else seeds[node] + one
+    if leaves is None and layer.needs_input_gradient:
+        raise TrainingError(f"Layer '{layer.name}': its input gradient was asked for after a "
+                            "forward pass that promised none (Model.forward(input_gradients="
+                            "False)). Run forward and backward with the same setting.")
     entries = [(sub, key) for sub in weight_layers(layer) for key in sub.trainable_weight_names]
     variables = [sub.variable(key) for sub, key in entries]
-    keep = [leaf.node for leaf in leaves] + [v._tape_node() for v in variables]
+    keep = [leaf.node for leaf in leaves or ()] + [v._tape_node() for v in variables]
     kept = backprop(seeds, keep=keep)
     for (sub, key), var in zip(entries, variables):
         g = kept.get(id(var._tape_node()))
@@ -212,6 +240,8 @@ def backward_with_tape(layer, grad):
             sub.grads[key].fill(0)
         else:
             sub.grads[key][...] = g
+    if leaves is None:
+        return None
     input_grads = []
     for leaf in leaves:
         g = kept.get(id(leaf.node))

@@ -33,7 +33,11 @@ def active_tapes() -> list:
 def is_recording() -> bool:
     """Whether an op run now would be recorded (a tape is active and not paused)."""
     tapes = getattr(_local, "tapes", None)
-    return bool(tapes) and any(not t._paused for t in tapes)
+    if tapes:  # a loop, not any(): this runs for every op and layer call
+        for tape in tapes:
+            if not tape._paused:
+                return True
+    return False
 
 
 class Node:

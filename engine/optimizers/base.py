@@ -16,7 +16,7 @@ from .. import backend, fpu, schedules
 from ..errors import SpecError, TrainingError
 from ..ops.core import value_of
 from ..params import FLOAT, Param, to_json_value, validate_param
-from . import clipping
+from . import clipping, flat_views
 from .slots import SlotState
 
 # Keras base arguments that LayerCraft accepts only at their no-op values, so that a Keras
@@ -87,6 +87,7 @@ class Optimizer:
         self._state = SlotState(self)
         self._flat_work: list = []
         self._flat_grad_buffer = None
+        self._gathered = None  # the flat gradient a Keras-style apply() on model weights fills
 
     # ----- configuration -------------------------------------------------------------------
     @property
@@ -231,6 +232,18 @@ class Optimizer:
         if variables is not None:  # Variables update their arrays in place (flat-buffer views)
             variables = [value_of(v) for v in variables]
         variables = self._state.resolve_variables(grads, variables)
+        complete = all(g is not None for g in grads)
+        shared = self._state.shared_flat(variables) if complete else None
+        if shared is not None:  # a model's weights: fit()'s one-pass step on its flat buffer
+            flat, segments = shared
+            checked = [self._state.check_gradient(g, w, i)
+                       for i, (g, w) in enumerate(zip(grads, variables))]
+            flat_grad = flat_views.tiled_by(checked, flat, segments)
+            if flat_grad is None:  # copied into a buffer of ours, reused every step
+                flat_grad = self._gathered = flat_views.gathered(checked, flat, segments,
+                                                                 self._gathered)
+            self.apply_flat(flat_grad, flat, segments)
+            return
         active = [i for i, g in enumerate(grads) if g is not None]
         if not active:
             raise TrainingError(f"{self._owner}: no gradients provided for any variable.")

@@ -6,10 +6,13 @@ created lazily on the first step, on the device and in the dtype of the paramete
 restored before that waits as NumPy copies and is applied when the slots are built.
 """
 
+import operator
+
 import numpy as np
 
 from .. import backend
 from ..errors import CheckpointError, ShapeError, SpecError, TrainingError
+from .flat_views import tiling
 
 
 def _copy_to(like, value):
@@ -30,6 +33,9 @@ class SlotState:
         self._segments: tuple = ()
         self._pending_flat: dict = {}
         self._pending_vars: dict = {}  # (slot name, position) -> numpy array
+        # True when the per-variable slots are views into the flat slots (`flat_views.py`)
+        self.variables_share_flat = False
+        self._last_tiling: tuple = ([], None)
 
     @property
     def _owner(self) -> str:
@@ -67,14 +73,38 @@ class SlotState:
                 f"{sorted(restored)}, but the optimizer is applied to {len(variables)} variables."
             )
         names = self._opt.slot_names()
-        self.variable_slots = [
-            {name: self._new_slot(w, self._pending_vars.pop((name, i), None), name)
-             for name in names}
-            for i, w in enumerate(variables)
-        ]
+        tiled = None if self._pending_vars else tiling(variables)
+        if tiled is not None and self._flat_size in (None, tiled[0].shape[0]):
+            flat = self.flat_slots(backend.get_array_module(tiled[0]), tiled[0])
+            self.variable_slots = [{name: flat[name][a:b].reshape(w.shape) for name in names}
+                                   for w, (a, b) in zip(variables, tiled[1])]
+            self.variables_share_flat = True
+        else:
+            self.variable_slots = [
+                {name: self._new_slot(w, self._pending_vars.pop((name, i), None), name)
+                 for name in names}
+                for i, w in enumerate(variables)
+            ]
         self._variables = list(variables)
 
+    def shared_flat(self, variables) -> tuple | None:
+        """`(flat parameters, segments)` when this step's variables still tile the flat
+        array whose slots the per-variable slots view; else None."""
+        if not self.variables_share_flat:
+            return None
+        last_arrays, last_tiled = self._last_tiling
+        if len(last_arrays) == len(variables) and all(map(operator.is_, last_arrays, variables)):
+            return last_tiled  # the same view arrays as last step: the same tiling
+        tiled = tiling(variables)
+        if tiled is not None and tiled[0].shape[0] != self._flat_size:
+            tiled = None
+        self._last_tiling = (list(variables), tiled)
+        return tiled
+
     def _check_same_variables(self, variables: list) -> None:
+        if len(variables) == len(self._variables) and all(
+                map(operator.is_, variables, self._variables)):
+            return  # the very arrays it was built on (a training loop's every step)
         built = [tuple(w.shape) for w in self._variables]
         given = [tuple(getattr(w, "shape", ())) for w in variables]
         if built != given:
@@ -147,7 +177,9 @@ class SlotState:
         flat = self._flat if self._flat is not None else self._pending_flat
         for name, array in flat.items():
             state[name] = backend.to_numpy(array).copy()
-        if self.variable_slots is not None:
+        if self.variables_share_flat:
+            pass  # the flat entries above hold them
+        elif self.variable_slots is not None:
             for i, slots in enumerate(self.variable_slots):
                 for name, array in slots.items():
                     state[f"{name}.{i}"] = backend.to_numpy(array).copy()
