@@ -81,6 +81,12 @@ def to_keras(class_name: str, name: str, config: dict) -> KerasLayer:
     Raises:
         SpecError: for a class Keras does not have (a user-registered layer).
     """
+    if class_name in ("Op", "Model"):  # data in our spec; Keras stores them differently
+        what = "an engine.ops operation" if class_name == "Op" else "a nested model"
+        raise SpecError(f"{owner_of(name, class_name)} is {what}; the .keras export does not "
+                        "write those yet. Save the model as a LayerCraft checkpoint (.lcm), "
+                        "or build it from layers (layers.Add, layers.Multiply, "
+                        "layers.Activation, a model's layers inlined) to export it to .keras.")
     if class_name not in builtin_layer_names():
         raise SpecError(f"{owner_of(name, class_name)} is not one of LayerCraft's built-in "
                         "layers, so Keras has no class for it. Replace it with built-in "

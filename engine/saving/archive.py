@@ -75,6 +75,16 @@ def _info(name: str, method: int) -> zipfile.ZipInfo:
 
 
 # ----- reading --------------------------------------------------------------------------------
+def is_layercraft(path) -> bool:
+    """Whether `path` is a zip holding a LayerCraft manifest (a checkpoint saved under a
+    `.keras` name where h5py was missing); False for anything else, unreadable included."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return MANIFEST in archive.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+
+
 def unpack(path) -> tuple[dict, dict]:
     """Reads and verifies the archive at `path`.
 

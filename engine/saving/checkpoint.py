@@ -95,7 +95,8 @@ def save_model(model, path, include_optimizer: bool = True, extra: dict | None =
 
     Args:
         model: A built engine model (compiled or not).
-        path: Target file; `.lcm` by convention.
+        path: Target file; `.lcm` by convention. A name ending in `.keras` writes Keras 3's
+            format instead (`engine.interop.keras_export`; needs h5py).
         include_optimizer: Whether to save the optimizer state (when the model has one).
         extra: More JSON data to keep in `training.json` (read back as `.extra`).
         epoch: Completed epochs to record; defaults to `model.training_state["epoch"]`.
@@ -107,6 +108,8 @@ def save_model(model, path, include_optimizer: bool = True, extra: dict | None =
     from .. import __version__  # noqa: PLC0415 - the package imports this module
 
     path = os.fspath(path)
+    if path.lower().endswith(".keras") and _save_keras_file(model, path):
+        return  # Keras's own format, as `keras.Model.save` writes it
     members = _spec_and_weights(model, path)
     state = getattr(model, "training_state", None) or {}
     optimizer = getattr(model, "optimizer", None)
@@ -125,6 +128,27 @@ def save_model(model, path, include_optimizer: bool = True, extra: dict | None =
     if history is not None:
         members["history.json"] = _json_member(path, "history", _history_dict(history))
     write_bytes_atomically(path, archive.pack(members, "model", __version__))
+
+
+def _save_keras_file(model, path: str) -> bool:
+    """`model.save("name.keras")` writes a file Keras 3 opens (and `load_model` reads back);
+    what Keras cannot hold is left out with a warning. Without h5py (an optional extra)
+    nothing is lost either: it says so and returns False, and the caller writes a LayerCraft
+    checkpoint under that name, which `load_model` recognises by its contents."""
+    import warnings  # noqa: PLC0415
+
+    from ..interop import keras_export  # noqa: PLC0415 - optional format, h5py inside
+    from ..interop.keras_weights import h5py_module  # noqa: PLC0415
+
+    try:
+        h5py_module()
+    except LayerCraftError as exc:
+        warnings.warn(f"Saving '{path}' as a LayerCraft checkpoint, which Keras cannot open: "
+                      f"{exc}", stacklevel=3)
+        return False
+    for note in keras_export.export(model, path):
+        warnings.warn(f"Saving '{path}': {note}", stacklevel=3)
+    return True
 
 
 def save_weights(model, path) -> None:
@@ -378,7 +402,7 @@ def load_model(path, custom_objects=None, compile: bool = True, safe_mode: bool 
     from .spec_classes import resolving  # noqa: PLC0415 - saving imports this module
 
     with resolving(custom_objects):
-        if os.fspath(path).lower().endswith(".keras"):
+        if os.fspath(path).lower().endswith(".keras") and not archive.is_layercraft(path):
             from ..interop import keras_import  # noqa: PLC0415 - optional format, h5py inside
 
             return keras_import.load(path, compile=compile, device=device)

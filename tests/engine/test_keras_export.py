@@ -220,3 +220,47 @@ def test_that_an_unbuilt_sequential_is_refused(h5py, tmp_path):
     with pytest.raises(SpecError, match="not built yet"):
         keras_export.export(Sequential([layers.Dense(2)]), tmp_path / "m.keras")
 
+
+
+@pytest.mark.interop
+def test_model_save_with_a_keras_name_writes_keras_format_that_both_open(keras, tmp_path):
+    """Keras's habit `model.save("name.keras")` gives a real .keras file, not a checkpoint
+    under that name: Keras and `engine.load_model` both read it back."""
+    engine.backend.set_seed(0)
+    model = Sequential([Input((5,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    path = tmp_path / "mine.keras"
+    model.save(path)
+    assert "config.json" in zipfile.ZipFile(path).namelist()
+    x = np.random.default_rng(0).random((4, 5)).astype("float32")
+    np.testing.assert_allclose(engine.load_model(path).predict(x), model.predict(x), atol=1e-6)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0),
+                               model.predict(x), atol=1e-5)
+
+
+def test_an_op_node_is_refused_by_the_keras_export_with_what_to_do_instead(h5py, tmp_path):
+    from engine import ops
+
+    x = Input((4,))
+    model = Model(x, ops.relu(layers.Dense(2)(x)) * 2.0)
+    with pytest.raises(SpecError, match=r"engine.ops operation.*\.lcm"):
+        model.save(tmp_path / "ops.keras")
+    assert not (tmp_path / "ops.keras").exists()
+
+
+def test_without_h5py_a_keras_name_keeps_a_checkpoint_that_load_model_reads(tmp_path,
+                                                                           monkeypatch):
+    """The core install has no h5py: `model.save("m.keras")` still saves everything (a
+    LayerCraft checkpoint, with a warning that Keras cannot open it) and loads back."""
+    from engine.interop import keras_weights
+
+    def missing():
+        raise LayerCraftError("no h5py here")
+
+    monkeypatch.setattr(keras_weights, "h5py_module", missing)
+    model = Sequential([Input((3,)), layers.Dense(2)])
+    with pytest.warns(UserWarning, match="LayerCraft checkpoint, which Keras cannot open"):
+        model.save(tmp_path / "m.keras")
+    x = np.ones((1, 3), "float32")
+    np.testing.assert_array_equal(engine.load_model(tmp_path / "m.keras").predict(x),
+                                  model.predict(x))
