@@ -60,6 +60,13 @@ def export(model, path, compile_config=None) -> list[str]:
 
 def model_config(model, notes: list) -> tuple[dict, list]:
     """Keras's config of `model` and `(layer name, Keras class)` in `model.layers` order."""
+    from ..subclassed import is_subclassed  # noqa: PLC0415 - subclassed imports the model
+
+    if is_subclassed(model):
+        raise SpecError(f"Model '{model.name}' is a subclassed model ({type(model).__name__}): "
+                        "its architecture is Python code, which the .keras export does not "
+                        "write yet. Save it as a LayerCraft checkpoint (.lcm) after registering "
+                        "the class with @engine.saving.register_keras_serializable().")
     if getattr(model, "graph", None) is None:
         raise SpecError(f"Model '{model.name}' is not built yet, so it has no weights to "
                         "export. Call it on data or build it first.")

@@ -132,21 +132,21 @@ def save_model(model, path, include_optimizer: bool = True, extra: dict | None =
 
 def _save_keras_file(model, path: str) -> bool:
     """`model.save("name.keras")` writes a file Keras 3 opens (and `load_model` reads back);
-    what Keras cannot hold is left out with a warning. Without h5py (an optional extra)
-    nothing is lost either: it says so and returns False, and the caller writes a LayerCraft
-    checkpoint under that name, which `load_model` recognises by its contents."""
+    what Keras cannot hold is left out with a warning. When Keras's format cannot hold the
+    model at all (its own classes, a subclassed model, op nodes) or h5py (an optional extra)
+    is missing, nothing is lost either: it says why and returns False, and the caller writes
+    a LayerCraft checkpoint under that name, which `load_model` recognises by its contents."""
     import warnings  # noqa: PLC0415
 
     from ..interop import keras_export  # noqa: PLC0415 - optional format, h5py inside
-    from ..interop.keras_weights import h5py_module  # noqa: PLC0415
 
     try:
-        h5py_module()
-    except LayerCraftError as exc:
+        notes = keras_export.export(model, path)
+    except LayerCraftError as exc:  # SpecError (what Keras cannot hold) or no h5py
         warnings.warn(f"Saving '{path}' as a LayerCraft checkpoint, which Keras cannot open: "
                       f"{exc}", stacklevel=3)
         return False
-    for note in keras_export.export(model, path):
+    for note in notes:
         warnings.warn(f"Saving '{path}': {note}", stacklevel=3)
     return True
 

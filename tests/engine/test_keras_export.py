@@ -244,8 +244,22 @@ def test_an_op_node_is_refused_by_the_keras_export_with_what_to_do_instead(h5py,
     x = Input((4,))
     model = Model(x, ops.relu(layers.Dense(2)(x)) * 2.0)
     with pytest.raises(SpecError, match=r"engine.ops operation.*\.lcm"):
-        model.save(tmp_path / "ops.keras")
+        keras_export.export(model, tmp_path / "ops.keras")
     assert not (tmp_path / "ops.keras").exists()
+
+
+def test_model_save_keeps_what_keras_cannot_hold_as_a_checkpoint_and_says_why(h5py, tmp_path):
+    """As the keras-io guides do with custom classes: `save("m.keras")`, then load it."""
+    from engine import ops
+
+    x = Input((4,))
+    model = Model(x, ops.relu(layers.Dense(2)(x)) * 2.0)
+    with pytest.warns(UserWarning, match=r"LayerCraft checkpoint, which Keras cannot open.*"
+                                         r"engine.ops operation"):
+        model.save(tmp_path / "ops.keras")
+    data = np.ones((1, 4), "float32")
+    np.testing.assert_array_equal(engine.load_model(tmp_path / "ops.keras").predict(data),
+                                  model.predict(data))
 
 
 def test_without_h5py_a_keras_name_keeps_a_checkpoint_that_load_model_reads(tmp_path,
