@@ -7,7 +7,9 @@ Keras folds Adam's bias correction into the step size and adds epsilon to `sqrt(
 
 import math
 
-from .. import registry
+import numpy as np
+
+from .. import kernels, registry
 from ..errors import SpecError
 from ..params import BOOL, FLOAT, Param
 from . import fused
@@ -81,6 +83,21 @@ class Adam(Optimizer):
             fused.adam(w, g, s, c["alpha"], decay, self)
             return
         super()._step(xp, w, g, s, c, work, decay)
+
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        slots = [s["momentum"], s["velocity"], *([s["velocity_hat"]] if self.amsgrad else [])]
+        if not kernels.usable(w, g, *slots):
+            return False
+        f32 = np.float32
+        flat = [a.reshape(-1) for a in (w, g, *slots)]
+        v_hat = flat[4] if self.amsgrad else flat[3]
+        step = kernels.optimizer_step("adam")
+        if step is None:
+            return False
+        step(
+            *flat[:4], v_hat, f32(1.0 - self.beta_1), f32(1.0 - self.beta_2), f32(c["alpha"]),
+            f32(self.epsilon), f32(decay or 0.0), bool(self.amsgrad))
+        return True
 
     def _update(self, xp, w, g, s, c, work):
         t = work[0]

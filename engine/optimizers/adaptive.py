@@ -1,6 +1,8 @@
 """Per-parameter adaptive step sizes: RMSprop, Adagrad and Adadelta (Keras 3 formulas)."""
 
-from .. import registry
+import numpy as np
+
+from .. import kernels, registry
 from ..params import BOOL, FLOAT, Param
 from .adam import epsilon_param
 from .base import Optimizer, common_params, learning_rate_param
@@ -54,6 +56,21 @@ class RMSprop(Optimizer):
         if self.centered:
             names += ("average_gradient",)
         return names
+
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        v = s["velocity"]
+        mg, mom = s.get("average_gradient", v), s.get("momentum", v)  # unused ones: ignored
+        if not kernels.usable(w, g, v, mg, mom):
+            return False
+        f32 = np.float32
+        step = kernels.optimizer_step("rmsprop")
+        if step is None:
+            return False
+        step(
+            *(a.reshape(-1) for a in (w, g, v, mg, mom)), f32(c["lr"]), f32(self.rho),
+            f32(1.0 - self.rho), f32(self.epsilon), f32(self.momentum), bool(self.centered),
+            f32(decay or 0.0))
+        return True
 
     def _update(self, xp, w, g, s, c, work):
         t = work[0]

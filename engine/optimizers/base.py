@@ -196,8 +196,16 @@ class Optimizer:
     def _update(self, xp, w, g, s: dict, c: dict, work: list) -> None:
         raise NotImplementedError(f"{self._owner} must implement _update()")
 
+    def _fused_cpu_step(self, w, g, s: dict, c: dict, decay) -> bool:
+        """Runs decay + update as one numba kernel and returns True, where this optimizer
+        has one and the arrays suit it; False sends the step down the NumPy path."""
+        return False
+
     def _step(self, xp, w, g, s: dict, c: dict, work: list, decay) -> None:
-        """Decoupled weight decay (`decay = weight_decay * lr`, or None), then the update."""
+        """Decoupled weight decay (`decay = weight_decay * lr`, or None), then the update:
+        in one fused CPU kernel where the optimizer has one (`engine.kernels`)."""
+        if self._fused_cpu_step(w, g, s, c, decay):
+            return
         if decay is not None:
             t = work[0]
             xp.multiply(w, decay, out=t)  # w -= w * weight_decay * lr

@@ -1,6 +1,8 @@
 """SGD (with plain or Nesterov momentum) and Lion: first-moment optimizers (Keras 3)."""
 
-from .. import registry
+import numpy as np
+
+from .. import kernels, registry
 from ..errors import SpecError
 from ..params import BOOL, FLOAT, Param
 from .base import Optimizer, common_params, learning_rate_param
@@ -42,6 +44,19 @@ class SGD(Optimizer):
 
     def slot_names(self):
         return ("momentum",) if self.momentum != 0 else ()
+
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        m = s.get("momentum", w)  # without momentum the kernel never touches it
+        if not kernels.usable(w, g, m):
+            return False
+        f32 = np.float32
+        step = kernels.optimizer_step("sgd")
+        if step is None:
+            return False
+        step(
+            w.reshape(-1), g.reshape(-1), m.reshape(-1), f32(c["lr"]), f32(self.momentum),
+            bool(self.nesterov), f32(decay or 0.0))
+        return True
 
     def _update(self, xp, w, g, s, c, work):
         t = work[0]

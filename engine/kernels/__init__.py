@@ -1,0 +1,89 @@
+"""Fused CPU kernels (numba): one pass over memory where NumPy makes several.
+
+An optional extra (`pip install "layercraft[fast]"`, numba + llvmlite, about 210 MB): without
+it, or with `set_cpu_kernels(False)` / `LAYERCRAFT_CPU_KERNELS=0`, every computation takes
+the NumPy path, which is also the reference the kernels are tested against. Compiled kernels
+are cached in `~/.cache/layercraft/numba` (or `$NUMBA_CACHE_DIR`), so only the very first
+run on a machine pays the compilation (about half a second per kernel).
+
+Kernels run in numba's own worker threads, which do not inherit the caller's flush-to-zero
+state (`engine.fpu`); each kernel therefore flushes the denormal values it stores itself when
+flushing is on, as the flushed NumPy path does.
+
+Sources: numba's `@njit(parallel=True)` / `prange` (numba.readthedocs.io, "Automatic
+parallelization"); `cache=True` and NUMBA_CACHE_DIR ("Environment variables").
+"""
+
+import functools
+import os
+from pathlib import Path
+
+_state = {"enabled": os.environ.get("LAYERCRAFT_CPU_KERNELS", "1") != "0"}
+
+
+def set_cpu_kernels(enabled: bool) -> None:
+    """Turns the fused CPU kernels on (the default, when numba is installed) or off."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"set_cpu_kernels expects True or False. Received: {enabled!r}")
+    _state["enabled"] = enabled
+
+
+def cpu_kernels_enabled() -> bool:
+    """Whether CPU arrays use the fused kernels now (enabled and numba importable)."""
+    return _state["enabled"] and numba_module() is not None
+
+
+@functools.cache
+def numba_module():
+    """numba, imported once with the kernel cache in a writable user folder; None without it."""
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        folder = Path.home() / ".cache" / "layercraft" / "numba"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.environ["NUMBA_CACHE_DIR"] = str(folder)
+        except OSError:
+            pass  # numba then caches beside the package, or not at all
+    try:
+        import numba  # noqa: PLC0415 - optional, and slow to import
+    except ImportError:
+        return None
+    return numba
+
+
+def usable(*arrays) -> bool:
+    """Whether the kernels can take these arrays: enabled, NumPy float32, C-contiguous."""
+    if not _state["enabled"]:
+        return False
+    for array in arrays:
+        if type(array).__module__ != "numpy" or array.dtype.char != "f" \
+                or not array.flags.c_contiguous:
+            return False
+    return numba_module() is not None
+
+
+def optimizer_step(name: str):
+    """The compiled optimizer kernel `name` ("adam", "sgd", "rmsprop"), as a function that
+    runs it on one thread; None while denormals are not flushed (the NumPy path then runs).
+
+    One thread: OpenBLAS's threads keep spinning for a while after each matrix product, and
+    a second thread pool on the same cores (numba's OpenMP layer, 2 threads) made a whole
+    training step 8x slower on a 2-core machine. One thread of the fused step already beats
+    NumPy's passes 2-4x (`bench/kernels.py`)."""
+    from .. import fpu  # noqa: PLC0415 - fpu imports NumPy with care; keep this module light
+
+    if not fpu.is_flushing():
+        return None
+    numba = numba_module()  # the cache folder is set before numba's first import
+    from . import optimizer_kernels  # noqa: PLC0415 - needs numba
+
+    kernel = getattr(optimizer_kernels, name)
+
+    def run_on_one_thread(*args):
+        previous = numba.get_num_threads()
+        numba.set_num_threads(1)  # per calling thread; the caller's own setting comes back
+        try:
+            kernel(*args)
+        finally:
+            numba.set_num_threads(previous)
+
+    return run_on_one_thread

@@ -1,0 +1,114 @@
+"""One-pass optimizer steps on float32 NumPy arrays (numba), beside the NumPy reference.
+
+Each kernel computes, element by element and in the same order, what the optimizer's NumPy
+`_update` computes in several passes over the arrays (decoupled weight decay first, as
+`Optimizer._step`), so the two agree to float32 rounding; the tests hold them to that.
+Scalars arrive as float32, as NumPy's in-place float32 operations use them.
+
+They run only while the engine flushes denormals (`engine.fpu`; the NumPy path runs
+otherwise), and store 0 for a denormal value (and read a denormal gradient as 0) themselves,
+as the flushed NumPy path does: a thread of numba's pool keeps the floating-point state of
+the thread that started it, not the caller's.
+
+`parallel=True` although they run on one thread (`engine.kernels.optimizer_step`): numba
+vectorises a `prange` loop, whose arrays it may assume distinct, and not a plain one (a
+plain loop measured 7x slower than one `prange` thread on 100k values).
+
+Imported only when numba is (`engine.kernels.optimizer_steps`).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+TINY = np.float32(np.finfo(np.float32).tiny)  # the smallest normal float32
+
+
+@njit(inline="always", cache=True)
+def _flushed(x, flush):
+    if flush and abs(x) < TINY:
+        return np.float32(0.0)
+    return x
+
+
+@njit(inline="always", cache=True)
+def _decayed(w, decay, flush):
+    return _flushed(w - w * decay, flush) if decay != 0 else w  # w -= w * weight_decay * lr
+
+
+@njit(inline="always", cache=True)
+def _adam_one(i, w, g, m, v, v_hat, one_minus_beta_1, one_minus_beta_2, alpha, epsilon,
+              decay, amsgrad, flush):
+    gi = _flushed(g[i], flush)
+    wi = _decayed(w[i], decay, flush)
+    mi = _flushed(m[i] + (gi - m[i]) * one_minus_beta_1, flush)
+    vi = _flushed(v[i] + (gi * gi - v[i]) * one_minus_beta_2, flush)
+    m[i] = mi
+    v[i] = vi
+    if amsgrad:
+        if vi < v_hat[i]:
+            vi = v_hat[i]
+        v_hat[i] = vi
+    w[i] = _flushed(wi - mi / (np.sqrt(vi) + epsilon) * alpha, flush)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def adam(w, g, m, v, v_hat, one_minus_beta_1, one_minus_beta_2, alpha, epsilon, decay,
+         amsgrad):
+    """Adam/AdamW (`adam.Adam._update`), flushing; `v_hat` is read only with `amsgrad`."""
+    for i in prange(w.shape[0]):
+        _adam_one(i, w, g, m, v, v_hat, one_minus_beta_1, one_minus_beta_2, alpha, epsilon,
+                  decay, amsgrad, True)
+
+
+
+@njit(inline="always", cache=True)
+def _sgd_one(i, w, g, m, lr, momentum, nesterov, decay, flush):
+    gi = _flushed(g[i], flush)
+    wi = _decayed(w[i], decay, flush)
+    step = gi * -lr
+    if momentum == 0:
+        w[i] = _flushed(wi + step, flush)
+    else:
+        mi = _flushed(m[i] * momentum + step, flush)
+        m[i] = mi
+        if nesterov:
+            w[i] = _flushed(wi + (mi * momentum + step), flush)
+        else:
+            w[i] = _flushed(wi + mi, flush)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def sgd(w, g, m, lr, momentum, nesterov, decay):
+    """SGD with optional (Nesterov) momentum (`momentum.SGD._update`), flushing."""
+    for i in prange(w.shape[0]):
+        _sgd_one(i, w, g, m, lr, momentum, nesterov, decay, True)
+
+
+
+@njit(inline="always", cache=True)
+def _rmsprop_one(i, w, g, v, mg, mom, lr, rho, one_minus_rho, epsilon, momentum, centered,
+                 decay, flush):
+    gi = _flushed(g[i], flush)
+    wi = _decayed(w[i], decay, flush)
+    vi = _flushed(v[i] * rho + gi * gi * one_minus_rho, flush)
+    v[i] = vi
+    if centered:
+        mgi = _flushed(mg[i] * rho + gi * one_minus_rho, flush)
+        mg[i] = mgi
+        denominator = vi - mgi * mgi + epsilon
+    else:
+        denominator = vi + epsilon
+    increment = gi / np.sqrt(denominator) * lr
+    if momentum > 0:
+        increment = _flushed(mom[i] * momentum + increment, flush)
+        mom[i] = increment
+    w[i] = _flushed(wi - increment, flush)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def rmsprop(w, g, v, mg, mom, lr, rho, one_minus_rho, epsilon, momentum, centered, decay):
+    """RMSprop, optionally centered and with momentum (`adaptive.RMSprop._update`)."""
+    for i in prange(w.shape[0]):
+        _rmsprop_one(i, w, g, v, mg, mom, lr, rho, one_minus_rho, epsilon, momentum,
+                     centered, decay, True)
+

@@ -1,0 +1,131 @@
+"""The fused CPU kernels (numba, `engine.kernels`) compute what the NumPy path computes.
+
+Every optimizer that has a kernel, in each of its variants, takes the same steps on the same
+arrays with the kernels on and off, and must agree to float32 rounding; the flat path of
+fit() and the per-variable path of `apply_gradients` both. Without numba these tests skip
+and the NumPy path runs everywhere else in the suite.
+"""
+
+import contextlib
+
+import numpy as np
+import pytest
+
+from engine import fpu, kernels, optimizers
+
+pytest.importorskip("numba")
+
+VARIANTS = [
+    ("Adam", {}),
+    ("Adam", {"amsgrad": True}),
+    ("Adam", {"weight_decay": 0.01}),
+    ("AdamW", {}),
+    ("SGD", {}),
+    ("SGD", {"momentum": 0.9}),
+    ("SGD", {"momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("RMSprop", {}),
+    ("RMSprop", {"momentum": 0.5, "centered": True}),
+    ("RMSprop", {"centered": True, "weight_decay": 0.01}),
+]
+
+
+@pytest.fixture
+def numpy_path():
+    kernels.set_cpu_kernels(False)
+    yield
+    kernels.set_cpu_kernels(True)
+
+
+def _flat_steps(name, config, steps=5, size=10_007, seed=0):
+    rng = np.random.default_rng(seed)
+    optimizer = getattr(optimizers, name)(learning_rate=0.01, **config)
+    w = rng.normal(size=size).astype(np.float32)
+    for _ in range(steps):
+        g = rng.normal(size=size).astype(np.float32)
+        with fpu.flushing():
+            optimizer.apply_flat(g, w, [(0, size // 3), (size // 3, size)])
+    return w, optimizer.get_state()
+
+
+@pytest.mark.parametrize(("name", "config"), VARIANTS)
+def test_each_kernel_takes_the_numpy_paths_steps_on_a_flat_buffer(name, config, request):
+    assert kernels.cpu_kernels_enabled()
+    fused_w, fused_state = _flat_steps(name, config)
+    request.getfixturevalue("numpy_path")
+    plain_w, plain_state = _flat_steps(name, config)
+    np.testing.assert_allclose(fused_w, plain_w, rtol=2e-6, atol=1e-7)
+    assert fused_state.keys() == plain_state.keys()
+    for key in plain_state:
+        np.testing.assert_allclose(fused_state[key], plain_state[key], rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(("name", "config"), VARIANTS[:2] + VARIANTS[4:6])
+def test_each_kernel_takes_the_numpy_paths_steps_on_separate_variables(name, config,
+                                                                       numpy_path):
+    def run():
+        rng = np.random.default_rng(1)
+        weights = [rng.normal(size=(30, 7)).astype(np.float32),
+                   rng.normal(size=(7,)).astype(np.float32)]
+        optimizer = getattr(optimizers, name)(learning_rate=0.05, **config)
+        for _ in range(4):
+            optimizer.apply([rng.normal(size=w.shape).astype(np.float32) for w in weights],
+                            weights)
+        return weights
+
+    plain = run()
+    kernels.set_cpu_kernels(True)
+    fused = run()
+    for a, b in zip(fused, plain):
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.skipif(fpu._PLATFORM is None, reason="no flush-to-zero bits on this CPU")
+@pytest.mark.parametrize("flushing", [True, False])
+def test_a_kernel_keeps_denormal_moments_exactly_when_the_numpy_path_would(flushing):
+    """Flushed: a denormal momentum becomes 0 (as FTZ does to NumPy's result); unflushed,
+    the kernel runs in the caller's thread and keeps it, even after the parallel kernel's
+    worker threads were started inside a flushed region."""
+    tiny = np.float32(1e-39)  # denormal in float32
+    optimizer = optimizers.SGD(learning_rate=0.0, momentum=0.9)
+    w, g = np.ones(64, np.float32), np.zeros(64, np.float32)
+    with fpu.flushing():
+        optimizer.apply_flat(g, w, [(0, 64)])  # builds the slots, starts the workers
+    optimizer._state.flat_slots(np, w)["momentum"][:] = tiny
+    region = fpu.flushing() if flushing else contextlib.nullcontext()
+    with region:
+        optimizer.apply_flat(g, w, [(0, 64)])
+    expected = np.float32(0.0) if flushing else tiny * np.float32(0.9)
+    np.testing.assert_array_equal(optimizer.get_state()["momentum"], expected)
+
+
+def test_kernels_can_be_switched_off_and_say_so():
+    kernels.set_cpu_kernels(False)
+    try:
+        assert not kernels.cpu_kernels_enabled()
+        assert not kernels.usable(np.ones(3, np.float32))
+    finally:
+        kernels.set_cpu_kernels(True)
+    with pytest.raises(TypeError, match="True or False"):
+        kernels.set_cpu_kernels("yes")
+
+
+def test_arrays_the_kernels_do_not_take_go_down_the_numpy_path():
+    assert kernels.usable(np.ones(3, np.float32))
+    assert not kernels.usable(np.ones(3, np.float64))
+    assert not kernels.usable(np.ones((3, 4), np.float32)[:, 1])  # not contiguous
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD", "RMSprop"])
+def test_with_numba_and_flushing_the_step_runs_in_the_kernel_not_in_numpy(name, monkeypatch):
+    def numpy_path_ran(*args):
+        raise AssertionError("the NumPy update ran")
+
+    optimizer = getattr(optimizers, name)(learning_rate=0.1)
+    monkeypatch.setattr(type(optimizer), "_update", numpy_path_ran)
+    w, g = np.ones(8, np.float32), np.ones(8, np.float32)
+    with fpu.flushing():
+        optimizer.apply_flat(g, w, [(0, 8)])
+    assert (w < 1).all()
+    if fpu._PLATFORM is not None:  # unflushed, the NumPy path takes over
+        with pytest.raises(AssertionError, match="NumPy update ran"):
+            optimizer.apply_flat(g, w, [(0, 8)])
