@@ -61,6 +61,30 @@ def usable(*arrays) -> bool:
     return numba_module() is not None
 
 
+def _one_thread(kernel):
+    """`kernel` as a function that runs it on one of numba's threads (see optimizer_step)."""
+    numba = numba_module()
+
+    def run_on_one_thread(*args):
+        previous = numba.get_num_threads()
+        numba.set_num_threads(1)  # per calling thread; the caller's own setting comes back
+        try:
+            kernel(*args)
+        finally:
+            numba.set_num_threads(previous)
+
+    return run_on_one_thread
+
+
+@functools.cache
+def pooling(name: str):
+    """The compiled pooling kernel `name` ("max_pool_2d", "max_pool_2d_backward")."""
+    numba_module()  # the cache folder is set before numba's first import
+    from . import pooling_kernels  # noqa: PLC0415 - needs numba
+
+    return _one_thread(getattr(pooling_kernels, name))
+
+
 def optimizer_step(name: str):
     """The compiled optimizer kernel `name` ("adam", "sgd", "rmsprop"), as a function that
     runs it on one thread; None while denormals are not flushed (the NumPy path then runs).
@@ -73,17 +97,12 @@ def optimizer_step(name: str):
 
     if not fpu.is_flushing():
         return None
-    numba = numba_module()  # the cache folder is set before numba's first import
+    return _optimizer_kernel(name)
+
+
+@functools.cache
+def _optimizer_kernel(name: str):
+    numba_module()  # the cache folder is set before numba's first import
     from . import optimizer_kernels  # noqa: PLC0415 - needs numba
 
-    kernel = getattr(optimizer_kernels, name)
-
-    def run_on_one_thread(*args):
-        previous = numba.get_num_threads()
-        numba.set_num_threads(1)  # per calling thread; the caller's own setting comes back
-        try:
-            kernel(*args)
-        finally:
-            numba.set_num_threads(previous)
-
-    return run_on_one_thread
+    return _one_thread(getattr(optimizer_kernels, name))
