@@ -106,3 +106,19 @@ def _optimizer_kernel(name: str):
     from . import optimizer_kernels  # noqa: PLC0415 - needs numba
 
     return _one_thread(getattr(optimizer_kernels, name))
+
+
+def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:
+    """Runs optimizer kernel `name` on `arrays` (parameters, gradient, slots; flattened),
+    then `scalars` (as float32), `flags` (booleans) and `last` (float32 again), in the
+    kernel's argument order, and returns True; False where it cannot: the NumPy path runs."""
+    if not usable(*arrays):
+        return False
+    step = optimizer_step(name)
+    if step is None:
+        return False
+    import numpy as np  # noqa: PLC0415 - NumPy is loaded by now; fpu decides when it loads
+
+    step(*(a.reshape(-1) for a in arrays), *(np.float32(s) for s in scalars),
+         *(bool(f) for f in flags), *(np.float32(s) for s in last))
+    return True

@@ -112,3 +112,68 @@ def rmsprop(w, g, v, mg, mom, lr, rho, one_minus_rho, epsilon, momentum, centere
         _rmsprop_one(i, w, g, v, mg, mom, lr, rho, one_minus_rho, epsilon, momentum,
                      centered, decay, True)
 
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def adamax(w, g, m, u, one_minus_beta_1, beta_2, epsilon, correction, lr, decay):
+    """Adamax (`adam.Adamax._update`): `u = max(beta_2 u, |g|)`."""
+    for i in prange(w.shape[0]):
+        gi = _flushed(g[i], True)
+        wi = _decayed(w[i], decay, True)
+        mi = _flushed(m[i] + (gi - m[i]) * one_minus_beta_1, True)
+        ui = _flushed(u[i] * beta_2, True)
+        magnitude = abs(gi)
+        if magnitude > ui or magnitude != magnitude:  # NaN-propagating, as numpy.maximum
+            ui = magnitude
+        m[i] = mi
+        u[i] = ui
+        w[i] = _flushed(wi - mi / ((ui + epsilon) * correction) * lr, True)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def nadam(w, g, m, v, one_minus_beta_1, one_minus_beta_2, m_coef, g_coef, v_correction,
+          epsilon, lr, decay):
+    """Nadam (`adam.Nadam._update`), Keras's momentum schedule in the coefficients."""
+    for i in prange(w.shape[0]):
+        gi = _flushed(g[i], True)
+        wi = _decayed(w[i], decay, True)
+        mi = _flushed(m[i] + (gi - m[i]) * one_minus_beta_1, True)
+        vi = _flushed(v[i] + (gi * gi - v[i]) * one_minus_beta_2, True)
+        m[i] = mi
+        v[i] = vi
+        m_hat = mi * m_coef + gi * g_coef
+        w[i] = _flushed(wi - m_hat * lr / (np.sqrt(vi / v_correction) + epsilon), True)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def adagrad(w, g, accumulator, lr, epsilon, decay):
+    """Adagrad (`adaptive.Adagrad._update`)."""
+    for i in prange(w.shape[0]):
+        gi = _flushed(g[i], True)
+        wi = _decayed(w[i], decay, True)
+        acc = _flushed(accumulator[i] + gi * gi, True)
+        accumulator[i] = acc
+        w[i] = _flushed(wi - gi / np.sqrt(acc + epsilon) * lr, True)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def adadelta(w, g, eg, edx, lr, rho, one_minus_rho, epsilon, decay):
+    """Adadelta (`adaptive.Adadelta._update`)."""
+    for i in prange(w.shape[0]):
+        gi = _flushed(g[i], True)
+        wi = _decayed(w[i], decay, True)
+        egi = _flushed(eg[i] * rho + gi * gi * one_minus_rho, True)
+        eg[i] = egi
+        step = np.sqrt(edx[i] + epsilon) * gi / np.sqrt(egi + epsilon)  # -delta
+        edx[i] = _flushed(edx[i] * rho + step * step * one_minus_rho, True)
+        w[i] = _flushed(wi - step * lr, True)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def lion(w, g, m, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, decay):
+    """Lion (`momentum.Lion._update`): the sign of an interpolated momentum."""
+    for i in prange(w.shape[0]):
+        gi = _flushed(g[i], True)
+        wi = _decayed(w[i], decay, True)
+        w[i] = _flushed(wi - np.sign(m[i] * beta_1 + gi * one_minus_beta_1) * lr, True)
+        m[i] = _flushed(m[i] * beta_2 + gi * one_minus_beta_2, True)

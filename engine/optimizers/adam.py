@@ -7,8 +7,6 @@ Keras folds Adam's bias correction into the step size and adds epsilon to `sqrt(
 
 import math
 
-import numpy as np
-
 from .. import kernels, registry
 from ..errors import SpecError
 from ..params import BOOL, FLOAT, Param
@@ -85,19 +83,11 @@ class Adam(Optimizer):
         super()._step(xp, w, g, s, c, work, decay)
 
     def _fused_cpu_step(self, w, g, s, c, decay):
-        slots = [s["momentum"], s["velocity"], *([s["velocity_hat"]] if self.amsgrad else [])]
-        if not kernels.usable(w, g, *slots):
-            return False
-        f32 = np.float32
-        flat = [a.reshape(-1) for a in (w, g, *slots)]
-        v_hat = flat[4] if self.amsgrad else flat[3]
-        step = kernels.optimizer_step("adam")
-        if step is None:
-            return False
-        step(
-            *flat[:4], v_hat, f32(1.0 - self.beta_1), f32(1.0 - self.beta_2), f32(c["alpha"]),
-            f32(self.epsilon), f32(decay or 0.0), bool(self.amsgrad))
-        return True
+        v_hat = s["velocity_hat"] if self.amsgrad else s["velocity"]  # read with amsgrad only
+        return kernels.fused_step(
+            "adam", (w, g, s["momentum"], s["velocity"], v_hat),
+            (1.0 - self.beta_1, 1.0 - self.beta_2, c["alpha"], self.epsilon, decay or 0.0),
+            flags=(bool(self.amsgrad),))
 
     def _update(self, xp, w, g, s, c, work):
         t = work[0]
@@ -175,6 +165,11 @@ class Adamax(Optimizer):
     def _coefficients(self, lr):
         return {"lr": lr, "correction": 1.0 - self.beta_1 ** (self.iterations + 1)}
 
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        return kernels.fused_step(
+            "adamax", (w, g, s["momentum"], s["norm"]),
+            (1.0 - self.beta_1, self.beta_2, self.epsilon, c["correction"], c["lr"], decay or 0.0))
+
     def _update(self, xp, w, g, s, c, work):
         t = work[0]
         m, u = s["momentum"], s["norm"]
@@ -243,6 +238,12 @@ class Nadam(Optimizer):
                 "m_coef": u_next / (1.0 - product * u_next),
                 "g_coef": (1.0 - u_t) / (1.0 - product),
                 "v_correction": 1.0 - self.beta_2 ** t}
+
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        return kernels.fused_step(
+            "nadam", (w, g, s["momentum"], s["velocity"]),
+            (1.0 - self.beta_1, 1.0 - self.beta_2, c["m_coef"], c["g_coef"], c["v_correction"],
+             self.epsilon, c["lr"], decay or 0.0))
 
     def _update(self, xp, w, g, s, c, work):
         t, u = work

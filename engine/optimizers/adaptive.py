@@ -1,7 +1,5 @@
 """Per-parameter adaptive step sizes: RMSprop, Adagrad and Adadelta (Keras 3 formulas)."""
 
-import numpy as np
-
 from .. import kernels, registry
 from ..params import BOOL, FLOAT, Param
 from .adam import epsilon_param
@@ -60,17 +58,10 @@ class RMSprop(Optimizer):
     def _fused_cpu_step(self, w, g, s, c, decay):
         v = s["velocity"]
         mg, mom = s.get("average_gradient", v), s.get("momentum", v)  # unused ones: ignored
-        if not kernels.usable(w, g, v, mg, mom):
-            return False
-        f32 = np.float32
-        step = kernels.optimizer_step("rmsprop")
-        if step is None:
-            return False
-        step(
-            *(a.reshape(-1) for a in (w, g, v, mg, mom)), f32(c["lr"]), f32(self.rho),
-            f32(1.0 - self.rho), f32(self.epsilon), f32(self.momentum), bool(self.centered),
-            f32(decay or 0.0))
-        return True
+        return kernels.fused_step(
+            "rmsprop", (w, g, v, mg, mom),
+            (c["lr"], self.rho, 1.0 - self.rho, self.epsilon, self.momentum),
+            flags=(bool(self.centered),), last=(decay or 0.0,))
 
     def _update(self, xp, w, g, s, c, work):
         t = work[0]
@@ -135,6 +126,10 @@ class Adagrad(Optimizer):
     def slot_initial_value(self, name):
         return self.initial_accumulator_value
 
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        return kernels.fused_step("adagrad", (w, g, s["accumulator"]),
+                                  (c["lr"], self.epsilon, decay or 0.0))
+
     def _update(self, xp, w, g, s, c, work):
         t = work[0]
         acc = s["accumulator"]
@@ -178,6 +173,11 @@ class Adadelta(Optimizer):
 
     def slot_names(self):
         return ("accumulated_grad", "accumulated_delta_var")
+
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        return kernels.fused_step(
+            "adadelta", (w, g, s["accumulated_grad"], s["accumulated_delta_var"]),
+            (c["lr"], self.rho, 1.0 - self.rho, self.epsilon, decay or 0.0))
 
     def _update(self, xp, w, g, s, c, work):
         t, u = work

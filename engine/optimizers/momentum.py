@@ -1,7 +1,5 @@
 """SGD (with plain or Nesterov momentum) and Lion: first-moment optimizers (Keras 3)."""
 
-import numpy as np
-
 from .. import kernels, registry
 from ..errors import SpecError
 from ..params import BOOL, FLOAT, Param
@@ -47,16 +45,8 @@ class SGD(Optimizer):
 
     def _fused_cpu_step(self, w, g, s, c, decay):
         m = s.get("momentum", w)  # without momentum the kernel never touches it
-        if not kernels.usable(w, g, m):
-            return False
-        f32 = np.float32
-        step = kernels.optimizer_step("sgd")
-        if step is None:
-            return False
-        step(
-            w.reshape(-1), g.reshape(-1), m.reshape(-1), f32(c["lr"]), f32(self.momentum),
-            bool(self.nesterov), f32(decay or 0.0))
-        return True
+        return kernels.fused_step("sgd", (w, g, m), (c["lr"], self.momentum),
+                                  flags=(bool(self.nesterov),), last=(decay or 0.0,))
 
     def _update(self, xp, w, g, s, c, work):
         t = work[0]
@@ -108,6 +98,12 @@ class Lion(Optimizer):
 
     def slot_names(self):
         return ("momentum",)
+
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        return kernels.fused_step(
+            "lion", (w, g, s["momentum"]),
+            (c["lr"], self.beta_1, 1.0 - self.beta_1, self.beta_2, 1.0 - self.beta_2,
+             decay or 0.0))
 
     def _update(self, xp, w, g, s, c, work):
         t, u = work

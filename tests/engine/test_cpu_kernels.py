@@ -26,6 +26,12 @@ VARIANTS = [
     ("RMSprop", {}),
     ("RMSprop", {"momentum": 0.5, "centered": True}),
     ("RMSprop", {"centered": True, "weight_decay": 0.01}),
+    ("Adamax", {}),
+    ("Adamax", {"weight_decay": 0.01}),
+    ("Nadam", {}),
+    ("Adagrad", {}),
+    ("Adadelta", {"rho": 0.9}),
+    ("Lion", {"weight_decay": 0.01}),
 ]
 
 
@@ -115,7 +121,8 @@ def test_arrays_the_kernels_do_not_take_go_down_the_numpy_path():
     assert not kernels.usable(np.ones((3, 4), np.float32)[:, 1])  # not contiguous
 
 
-@pytest.mark.parametrize("name", ["Adam", "SGD", "RMSprop"])
+@pytest.mark.parametrize("name", ["Adam", "SGD", "RMSprop", "Adamax", "Nadam", "Adagrad",
+                                  "Adadelta", "Lion"])
 def test_with_numba_and_flushing_the_step_runs_in_the_kernel_not_in_numpy(name, monkeypatch):
     def numpy_path_ran(*args):
         raise AssertionError("the NumPy update ran")
