@@ -8,6 +8,7 @@ row-major order, as on the NumPy path (and in TensorFlow and PyTorch); rows and 
 over when a size is not a multiple of the pool get zero gradient.
 
 No arithmetic, so no denormal can appear here: these run whether or not the engine flushes.
+The GIL stays held, as in `optimizer_kernels` (see there why).
 Imported only when numba is (`engine.kernels.pooling`).
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(parallel=True, nogil=True, cache=True)
+@njit(parallel=True, cache=True)
 def max_pool_2d(x, pool_h, pool_w, out, winner):
     """`out[n, i, j, :]` = max of window (i, j); `winner` = its row-major cell index."""
     for b in prange(out.shape[0]):
@@ -37,7 +38,7 @@ def max_pool_2d(x, pool_h, pool_w, out, winner):
                                 winner[b, i, j, k] = cell
 
 
-@njit(parallel=True, nogil=True, cache=True)
+@njit(parallel=True, cache=True)
 def max_pool_2d_backward(grad, winner, pool_h, pool_w, d_x):
     """`d_x` (zeroed, the input's shape): each window's gradient at its winner's cell."""
     for b in prange(grad.shape[0]):
