@@ -70,8 +70,11 @@ class DeviceProbe(QObject):
 
     @staticmethod
     def _run():
-        from engine import backend  # noqa: PLC0415
+        from engine import backend, kernels  # noqa: PLC0415
 
+        # What the CPU runs: asked here, off the GUI thread, since it imports numba (and
+        # that import then costs the first training step nothing).
+        _device_cache["cpu"] = (kernels.cpu_kernels_enabled(), kernels.status())
         result = (backend.gpu_available(), backend.gpu_status())
         _device_cache["result"] = result
         _probe_hub().done.emit(*result)
@@ -241,6 +244,10 @@ class CompileDialog(QDialog):
             self.schedule_layout.addWidget(self.schedule_form)
 
     def _on_probe(self, available: bool, status: str):
+        if "cpu" in _device_cache:
+            fused, cpu = _device_cache["cpu"]
+            self.device_combo.setItemText(1, "CPU (fused kernels)" if fused else "CPU")
+            self.device_combo.setItemData(1, f"CPU: {cpu}", Qt.ToolTipRole)
         item = self.device_combo.model().item(2)
         item.setText(f"GPU: {status}" if available else "GPU (not available)")
         item.setEnabled(available)

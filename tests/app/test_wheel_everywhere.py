@@ -1,7 +1,7 @@
 """Scrolling a form never edits a value: the property editor, the training settings and the
 compile dialog's combos and spin boxes take the wheel only when focused."""
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
 import pytest
 
@@ -70,3 +70,27 @@ def test_that_closing_the_compile_dialog_before_the_gpu_probe_returns_is_safe(
     with qtbot.waitSignal(later.probe.done, timeout=5000) as blocker:
         pass
     assert blocker.args[0] is False
+
+
+def test_that_the_compile_dialog_says_what_computes_on_the_cpu(qtbot, document, monkeypatch):
+    """The CPU entry names the fused kernels when numba is there, and how to get them
+    when it is not (asked in the probe thread, which also imports numba early)."""
+    from app import compile_dialog  # noqa: PLC0415
+    from engine import kernels  # noqa: PLC0415
+
+    for enabled, text in ((True, "CPU (fused kernels)"), (False, "CPU")):
+        monkeypatch.setattr(compile_dialog, "_device_cache", {})
+        kernels.set_cpu_kernels(enabled)
+        try:
+            dialog = CompileDialog(document)
+            qtbot.addWidget(dialog)
+            with qtbot.waitSignal(dialog.probe.done, timeout=10000):
+                pass
+        finally:
+            kernels.set_cpu_kernels(True)
+        tip = dialog.device_combo.itemData(1, Qt.ToolTipRole)
+        if kernels.numba_module() is None:
+            assert dialog.device_combo.itemText(1) == "CPU" and "layercraft[fast]" in tip
+        else:
+            assert dialog.device_combo.itemText(1) == text
+            assert ("numba" in tip) if enabled else ("switched off" in tip)
