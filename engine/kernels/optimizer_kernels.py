@@ -181,3 +181,22 @@ def lion(w, g, m, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, decay)
         wi = _decayed(w[i], decay, True)
         w[i] = _flushed(wi - np.sign(m[i] * beta_1 + gi * one_minus_beta_1) * lr, True)
         m[i] = _flushed(m[i] * beta_2 + gi * one_minus_beta_2, True)
+
+
+@njit(parallel=True, cache=True)
+def ftrl(w, g, accumulator, linear, lr, two_l2_shrinkage, two_l2, l1, decay):
+    """FTRL-proximal (`ftrl.Ftrl._update`) with the default learning_rate_power -0.5 (the
+    caller runs NumPy for others)."""
+    for i in prange(w.shape[0]):
+        gi = _flushed(g[i], True)
+        wi = _decayed(w[i], decay, True)
+        before = np.sqrt(accumulator[i])  # n**(-p)
+        acc = accumulator[i] + gi * gi
+        accumulator[i] = acc
+        after = np.sqrt(acc)  # n'**(-p)
+        sigma = (after - before) / lr
+        lin = _flushed(linear[i] - (sigma - two_l2_shrinkage) * wi + gi, True)
+        linear[i] = lin
+        quadratic = after / lr + two_l2
+        clipped = min(max(lin, -l1), l1)
+        w[i] = _flushed((clipped - lin) / quadratic, True)

@@ -1,6 +1,6 @@
 """FTRL-proximal (McMahan et al., 2013) with Keras 3's online and shrinkage L2."""
 
-from .. import registry
+from .. import kernels, registry
 from ..params import FLOAT, Param
 from .base import Optimizer, common_params, learning_rate_param
 
@@ -76,6 +76,16 @@ class Ftrl(Optimizer):
         if self.beta:
             l2 += self.beta / (2.0 * lr)
         return {"lr": lr, "l2": l2}
+
+    def _fused_cpu_step(self, w, g, s, c, decay):
+        if self.learning_rate_power != -0.5:
+            # Another power's float32 rounding differs by an ulp between libraries, and
+            # (n'**-p - n**-p) / lr magnifies that: the NumPy path keeps the reference result.
+            return False
+        return kernels.fused_step(
+            "ftrl", (w, g, s["accumulator"], s["linear"]),
+            (c["lr"], 2.0 * self.l2_shrinkage_regularization_strength, 2.0 * c["l2"],
+             self.l1_regularization_strength, decay or 0.0))
 
     def _update(self, xp, w, g, s, c, work):
         t, u = work

@@ -32,6 +32,10 @@ VARIANTS = [
     ("Adagrad", {}),
     ("Adadelta", {"rho": 0.9}),
     ("Lion", {"weight_decay": 0.01}),
+    ("Ftrl", {}),
+    ("Ftrl", {"l1_regularization_strength": 0.01, "l2_regularization_strength": 0.01,
+              "l2_shrinkage_regularization_strength": 0.01, "beta": 0.1}),
+    ("Ftrl", {"learning_rate_power": -0.3}),  # the NumPy path: pow's rounding differs
 ]
 
 
@@ -122,7 +126,7 @@ def test_arrays_the_kernels_do_not_take_go_down_the_numpy_path():
 
 
 @pytest.mark.parametrize("name", ["Adam", "SGD", "RMSprop", "Adamax", "Nadam", "Adagrad",
-                                  "Adadelta", "Lion"])
+                                  "Adadelta", "Lion", "Ftrl"])
 def test_with_numba_and_flushing_the_step_runs_in_the_kernel_not_in_numpy(name, monkeypatch):
     def numpy_path_ran(*args):
         raise AssertionError("the NumPy update ran")
