@@ -21,6 +21,25 @@ def _fresh_engine_session():
     yield
 
 
+@pytest.fixture
+def registrations_undone():
+    """A test's class registrations disappear with it (the registry is process-wide). Use
+    it module-wide: `pytestmark = pytest.mark.usefixtures("registrations_undone")`."""
+    from engine import registry
+    from engine.saving import object_registration
+
+    tables = {kind: dict(table) for kind, table in registry._REGISTRIES.items()}
+    objects = dict(object_registration.GLOBAL_CUSTOM_OBJECTS)
+    names = dict(object_registration.GLOBAL_CUSTOM_NAMES)
+    yield
+    registry._REGISTRIES.clear()
+    registry._REGISTRIES.update(tables)
+    for live, saved in ((object_registration.GLOBAL_CUSTOM_OBJECTS, objects),
+                        (object_registration.GLOBAL_CUSTOM_NAMES, names)):
+        live.clear()
+        live.update(saved)
+
+
 def pytest_collection_modifyitems(config, items):
     """GPU tests skip cleanly without CuPy or a CUDA device."""
     from engine import backend

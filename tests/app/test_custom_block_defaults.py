@@ -9,24 +9,11 @@ from PySide6.QtCore import QPointF
 import engine
 from app import graph_ops
 from app.property_editor import NAME_PATTERN, PropertyEditor
-from engine import ops, registry
+from engine import ops
 from engine.errors import SpecError
-from engine.saving import object_registration
 
 
-@pytest.fixture(autouse=True)
-def _registrations_undone():
-    """Each test's registrations disappear with it (the registry is process-wide)."""
-    tables = {kind: dict(table) for kind, table in registry._REGISTRIES.items()}
-    objects = dict(object_registration.GLOBAL_CUSTOM_OBJECTS)
-    names = dict(object_registration.GLOBAL_CUSTOM_NAMES)
-    yield
-    registry._REGISTRIES.clear()
-    registry._REGISTRIES.update(tables)
-    for live, saved in ((object_registration.GLOBAL_CUSTOM_OBJECTS, objects),
-                        (object_registration.GLOBAL_CUSTOM_NAMES, names)):
-        live.clear()
-        live.update(saved)
+pytestmark = pytest.mark.usefixtures("registrations_undone")  # see tests/conftest.py
 
 
 def register(cls, package="MyLayers", name=None):

@@ -18,22 +18,10 @@ import numpy as np
 import pytest
 
 import engine as keras
-from engine import ops, registry
-from engine.saving import object_registration
+from engine import ops
 
 
-@pytest.fixture(autouse=True)
-def _registrations_undone():
-    tables = {kind: dict(table) for kind, table in registry._REGISTRIES.items()}
-    objects = dict(object_registration.GLOBAL_CUSTOM_OBJECTS)
-    names = dict(object_registration.GLOBAL_CUSTOM_NAMES)
-    yield
-    registry._REGISTRIES.clear()
-    registry._REGISTRIES.update(tables)
-    for live, saved in ((object_registration.GLOBAL_CUSTOM_OBJECTS, objects),
-                        (object_registration.GLOBAL_CUSTOM_NAMES, names)):
-        live.clear()
-        live.update(saved)
+pytestmark = pytest.mark.usefixtures("registrations_undone")  # see tests/conftest.py
 
 
 def _get_subclassed_model(compile=True):
