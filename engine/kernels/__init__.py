@@ -6,9 +6,9 @@ the NumPy path, which is also the reference the kernels are tested against. Comp
 are cached in `~/.cache/layercraft/numba` (or `$NUMBA_CACHE_DIR`), so only the very first
 run on a machine pays the compilation (about half a second per kernel).
 
-Kernels run in numba's own worker threads, which do not inherit the caller's flush-to-zero
-state (`engine.fpu`); each kernel therefore flushes the denormal values it stores itself when
-flushing is on, as the flushed NumPy path does.
+Kernels run on one thread (see `optimizer_step` for why), hold the GIL, and run only while
+the engine flushes denormals (`engine.fpu`); they flush the values they store themselves,
+since a numba pool thread keeps the floating-point state of the thread that created it.
 
 Sources: numba's `@njit(parallel=True)` / `prange` (numba.readthedocs.io, "Automatic
 parallelization"); `cache=True` and NUMBA_CACHE_DIR ("Environment variables").
@@ -45,7 +45,7 @@ def numba_module():
             pass  # numba then caches beside the package, or not at all
     try:
         import numba  # noqa: PLC0415 - optional, and slow to import
-    except ImportError:
+    except Exception:  # noqa: BLE001 - absent, or built for another NumPy: use NumPy then
         return None
     return numba
 
@@ -96,8 +96,9 @@ def pooling(name: str):
 
 
 def optimizer_step(name: str):
-    """The compiled optimizer kernel `name` ("adam", "sgd", "rmsprop"), as a function that
-    runs it on one thread; None while denormals are not flushed (the NumPy path then runs).
+    """The compiled optimizer kernel `name` ("adam", "sgd", "ftrl"...: the functions of
+    `optimizer_kernels`), as a function that runs it on one thread; None while denormals are
+    not flushed (the NumPy path then runs).
 
     One thread: OpenBLAS's threads keep spinning for a while after each matrix product, and
     a second thread pool on the same cores (numba's OpenMP layer, 2 threads) made a whole
