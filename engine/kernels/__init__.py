@@ -87,12 +87,28 @@ def _one_thread(kernel):
 
 
 @functools.cache
-def pooling(name: str):
-    """The compiled pooling kernel `name` ("max_pool_2d", "max_pool_2d_backward")."""
-    numba_module()  # the cache folder is set before numba's first import
-    from . import pooling_kernels  # noqa: PLC0415 - needs numba
+def _kernel_module(name: str):
+    """`engine.kernels.<name>`, or None (and the kernels switched off, with a warning) when
+    numba cannot set it up here, e.g. with no writable cache folder."""
+    import importlib  # noqa: PLC0415
+    import warnings  # noqa: PLC0415
 
-    return _one_thread(getattr(pooling_kernels, name))
+    numba_module()  # the cache folder is set before numba's first import
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
+        _state["enabled"] = False
+        warnings.warn(f"The fused CPU kernels are off: numba could not set them up ({exc}). "
+                      "Training goes on with NumPy.", RuntimeWarning, stacklevel=2)
+        return None
+
+
+@functools.cache
+def pooling(name: str):
+    """The compiled pooling kernel `name` ("max_pool_2d", "max_pool_2d_backward"), or None
+    when the kernels cannot be set up (`_kernel_module`)."""
+    module = _kernel_module("pooling_kernels")
+    return None if module is None else _one_thread(getattr(module, name))
 
 
 def optimizer_step(name: str):
@@ -113,10 +129,8 @@ def optimizer_step(name: str):
 
 @functools.cache
 def _optimizer_kernel(name: str):
-    numba_module()  # the cache folder is set before numba's first import
-    from . import optimizer_kernels  # noqa: PLC0415 - needs numba
-
-    return _one_thread(getattr(optimizer_kernels, name))
+    module = _kernel_module("optimizer_kernels")
+    return None if module is None else _one_thread(getattr(module, name))
 
 
 def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:

@@ -47,7 +47,8 @@ def tiled_max_forward(x, out: tuple, pool: tuple, keep: bool = True):
         `(result, stages)`; `stages` holds each stage's input for `tiled_max_backward`
         (an empty list when `keep` is False: inference needs no backward).
     """
-    if len(pool) == 2 and pool[0] * pool[1] <= 256 and kernels.usable(x):  # one numba pass
+    if len(pool) == 2 and pool[0] * pool[1] <= 256 and kernels.usable(x) \
+            and kernels.pooling("max_pool_2d") is not None:  # one numba pass
         return _fused_forward(x, out, pool, keep)
     xp = backend.get_array_module(x)
     stages, current = [], x

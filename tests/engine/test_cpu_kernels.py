@@ -169,3 +169,27 @@ def test_the_max_pool_kernel_equals_the_numpy_path_forward_and_backward(size, po
     np.testing.assert_array_equal(fused_grad[~nan_window], plain_grad[~nan_window])
     assert fused_grad[1, 0, 0, 1] == grad[1, 0, 0, 1]  # as PyTorch does; NumPy's to the last
     assert fused_grad[0, :2, :2, 0].tolist() == [[grad[0, 0, 0, 0], 0], [0, 0]]
+
+
+def test_kernels_that_numba_cannot_set_up_leave_numpy_training(monkeypatch):
+    """A numba that cannot compile or cache here (a read-only home, say) must not stop
+    training: a warning says the kernels are off, and the NumPy path runs."""
+    import importlib
+
+    def broken(name):
+        raise RuntimeError("cannot cache function: no locator available")
+
+    kernels._kernel_module.cache_clear()
+    kernels._optimizer_kernel.cache_clear()
+    monkeypatch.setattr(importlib, "import_module", broken)
+    try:
+        optimizer = optimizers.Adam(learning_rate=0.1)
+        w, g = np.ones(8, np.float32), np.ones(8, np.float32)
+        with pytest.warns(RuntimeWarning, match="kernels are off.*NumPy"), fpu.flushing():
+            optimizer.apply_flat(g, w, [(0, 8)])
+        assert (w < 1).all() and not kernels.cpu_kernels_enabled()
+    finally:
+        monkeypatch.undo()
+        kernels._kernel_module.cache_clear()
+        kernels._optimizer_kernel.cache_clear()
+        kernels.set_cpu_kernels(True)
