@@ -196,3 +196,29 @@ def test_a_forward_that_promised_no_input_gradient_refuses_to_give_one_later():
     model.forward([np.ones((2, 3), "float32")], training=True, input_gradients=False)
     with pytest.raises(engine.errors.TrainingError, match="input gradient was asked for"):
         model.backward([np.ones((2, 2), "float32")], input_gradients=True)
+
+
+def _wrapped_and_stateful_model():
+    engine.backend.set_seed(3)
+    inputs = Input((5, 4))
+    x = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(inputs)
+    x = layers.TimeDistributed(layers.Dense(2))(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.3)(x)
+    return Model(inputs, layers.Dense(3, activation="softmax")(x))
+
+
+def test_wrappers_batch_norm_and_dropout_get_the_layer_by_layer_gradients(monkeypatch):
+    """Weights owned through wrappers (Bidirectional, TimeDistributed), moving statistics and
+    a dropout mask: the one-node recording keeps each call's state as the general path."""
+    x = np.random.default_rng(5).normal(size=(6, 5, 4)).astype("float32")
+    y = np.arange(6) % 3
+    engine.backend.set_seed(11)
+    fast = _grads(_wrapped_and_stateful_model(), x, y, watch_input=True)
+    _layer_by_layer(monkeypatch)
+    engine.backend.set_seed(11)
+    general = _grads(_wrapped_and_stateful_model(), x, y, watch_input=True)
+    assert all(g is not None for g in fast)
+    for a, b in zip(fast, general, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
