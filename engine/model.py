@@ -517,7 +517,7 @@ class Model(TrainingMixin, SurfaceMixin):
         """Zeroes gradients of layers no loss reached; adds shadow grads; regularizers (left
         out for a GradientTape, where they are terms of `model.losses`)."""
         owners_reached = set()
-        self._last_reached_owners = [self._owners[name] for name in reached]
+        self._last_reached = reached  # which layers a GradientTape's cotangent reached
         for name, layer, parents in self._plan:
             owner = self._owners[name]
             if name in reached and layer is not owner:

@@ -2,10 +2,10 @@
 
 Each layer call is one recorded node (a built-in layer's VJP is its own backward with the
 state of that call), so `tape.gradient` reaches the model's Variables and, through the
-inputs, whatever produced them (a GAN's generator output fed to the discriminator).
+inputs, whatever produced them (a GAN's generator output fed to the discriminator). A model
+of built-in layers only takes a faster road: one node for the whole call (`model_tape.py`).
 """
 
-from .layers import flat_gradients
 from .ops.core import Tensor, value_of
 
 
@@ -18,11 +18,6 @@ def recorded_forward(model, x, training) -> list:
         checked = model._checked_input(name, value_of(item))
         values[name] = Tensor(checked, item.node) if isinstance(item, Tensor) else \
             (item if hasattr(item, "_engine_leaf") else Tensor(checked))
-    with flat_gradients.recording_model(model):
-        return _run_layers(model, values, training)
-
-
-def _run_layers(model, values, training) -> list:
     masks = {}
     for name, layer, parents in model._plan:
         layer.inference_only = False

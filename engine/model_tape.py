@@ -71,7 +71,7 @@ def _backward_with(model, state, entries, grads, needs_input):
             layer.grads = {**layer.grads, key: view}
             views.append(view)
         input_grads = model.backward(grads, input_gradients=needs_input, regularizers=False)
-        reached = {id(owner) for owner in model._last_reached_owners}
+        reached = {id(model._owners[name]) for name in model._last_reached}
     finally:
         for sub, saved in current:
             vars(sub).clear()

@@ -8,7 +8,6 @@ state, and the weight gradients of both calls add up on the layer's Variables.
 """
 
 from .. import backend
-from . import flat_gradients
 from ..ops.core import Node, Tensor, is_recording, node_of, value_of
 
 
@@ -72,12 +71,11 @@ def call_recorded(layer, inputs, training, mask):
     state = [(sub, dict(vars(sub))) for sub in _layer_tree(layer)]
     state[0][1]["_tape_call"] = True  # its backward runs for the tape, not for fit()
     keys = [v._key for v in weights]
-    home = flat_gradients.current()  # the model call's flat gradient buffer, if any
     # As in fit(): a call on untracked inputs (a model's first layer) skips its input gradient
     needs_input = any(p is not None for p in parents[:len(items)])
 
     def vjp(g):
-        grads_in, weight_grads = _backward_with(layer, state, keys, g, needs_input, home)
+        grads_in, weight_grads = _backward_with(layer, state, keys, g, needs_input)
         if grads_in is None:
             grads_in = [None] * len(items)
         elif not isinstance(inputs, (list, tuple)) or not layer.takes_list(len(items)):
@@ -98,18 +96,16 @@ def _selector(index, count):
     return vjp
 
 
-def _backward_with(layer, state, keys, g, needs_input=True, home=None):
+def _backward_with(layer, state, keys, g, needs_input=True):
     """Runs `layer.backward(g)` with the state one call saved, into fresh gradient arrays;
     the layers' current state (a later call's) is put back afterwards. Without
-    `needs_input` the layer may skip its input gradient (and return None). With `home`
-    (a `FlatGradients`), the layer's own gradients are views of its model call's buffer."""
+    `needs_input` the layer may skip its input gradient (and return None)."""
     current = [(sub, dict(vars(sub))) for sub, _ in state]
     try:
         for sub, saved in state:
             vars(sub).update(saved)
             xp = backend.xp(sub.device)
-            views = home.views_for(sub, list(sub.grads)) if home and sub is layer else None
-            sub.grads = views or {k: xp.zeros_like(v) for k, v in sub.grads.items()}
+            sub.grads = {k: xp.zeros_like(v) for k, v in sub.grads.items()}
             sub.needs_input_gradient = needs_input or sub is not layer
         if hasattr(layer, "_bind"):  # wrappers point their inner layers at their arrays
             layer._bind()

@@ -37,7 +37,7 @@ def tiling(arrays) -> tuple | None:
 
 def tiled_by(grads, base, segments):
     """The flat array `grads` already tile as `base`'s weights do (a recorded model call's
-    gradient buffer, `layers/flat_gradients.py`), or None."""
+    gradient buffer, `engine/model_tape.py`), or None."""
     tiled = tiling(grads)
     if tiled is None or tiled[1] != list(segments) or tiled[0].dtype != base.dtype \
             or tiled[0] is base:
