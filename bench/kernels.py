@@ -84,7 +84,7 @@ def main() -> int:
     import models
 
     print(f"CPU: {machine.cpu_name()}; numba {kernels.numba_module().__version__}; "
-          "kernels on one thread, BLAS on 2")
+          "kernels in the calling thread, BLAS on 2")
     print("\noptimizer step on a flat buffer (ms, best of 7 x 20 steps):")
     for name, config in OPTIMIZERS:
         for size in SIZES:

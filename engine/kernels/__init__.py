@@ -6,12 +6,12 @@ the NumPy path, which is also the reference the kernels are tested against. Comp
 are cached in `~/.cache/layercraft/numba` (or `$NUMBA_CACHE_DIR`), so only the very first
 run on a machine pays the compilation (about half a second per kernel).
 
-Kernels run on one thread (see `optimizer_step` for why), hold the GIL, and run only while
-the engine flushes denormals (`engine.fpu`); they flush the values they store themselves,
-since a numba pool thread keeps the floating-point state of the thread that created it.
+Kernels run in the calling thread and hold the GIL (`optimizer_kernels` says why), so
+they compute under that thread's floating-point state: inside the engine's flushed region
+(`engine.fpu`) denormals flush as NumPy's results do there.
 
-Sources: numba's `@njit(parallel=True)` / `prange` (numba.readthedocs.io, "Automatic
-parallelization"); `cache=True` and NUMBA_CACHE_DIR ("Environment variables").
+Sources: numba's `@njit`, `error_model`, `cache=True` and NUMBA_CACHE_DIR
+(numba.readthedocs.io, "Compiling Python code with @jit", "Environment variables").
 """
 
 import functools
@@ -71,21 +71,6 @@ def usable(*arrays) -> bool:
     return numba_module() is not None
 
 
-def _one_thread(kernel):
-    """`kernel` as a function that runs it on one of numba's threads (see optimizer_step)."""
-    numba = numba_module()
-
-    def run_on_one_thread(*args):
-        previous = numba.get_num_threads()
-        numba.set_num_threads(1)  # per calling thread; the caller's own setting comes back
-        try:
-            kernel(*args)
-        finally:
-            numba.set_num_threads(previous)
-
-    return run_on_one_thread
-
-
 @functools.cache
 def _kernel_module(name: str):
     """`engine.kernels.<name>`, or None (and the kernels switched off, with a warning) when
@@ -108,29 +93,15 @@ def pooling(name: str):
     """The compiled pooling kernel `name` ("max_pool_2d", "max_pool_2d_backward"), or None
     when the kernels cannot be set up (`_kernel_module`)."""
     module = _kernel_module("pooling_kernels")
-    return None if module is None else _one_thread(getattr(module, name))
-
-
-def optimizer_step(name: str):
-    """The compiled optimizer kernel `name` ("adam", "sgd", "ftrl"...: the functions of
-    `optimizer_kernels`), as a function that runs it on one thread; None while denormals are
-    not flushed (the NumPy path then runs).
-
-    One thread: OpenBLAS's threads keep spinning for a while after each matrix product, and
-    a second thread pool on the same cores (numba's OpenMP layer, 2 threads) made a whole
-    training step 8x slower on a 2-core machine. One thread of the fused step already beats
-    NumPy's passes 2-4x (`bench/kernels.py`)."""
-    from .. import fpu  # noqa: PLC0415 - fpu imports NumPy with care; keep this module light
-
-    if not fpu.is_flushing():
-        return None
-    return _optimizer_kernel(name)
+    return None if module is None else getattr(module, name)
 
 
 @functools.cache
-def _optimizer_kernel(name: str):
+def optimizer_step(name: str):
+    """The compiled optimizer kernel `name` ("adam", "sgd", "ftrl"...: the functions of
+    `optimizer_kernels`), or None when the kernels cannot be set up (`_kernel_module`)."""
     module = _kernel_module("optimizer_kernels")
-    return None if module is None else _one_thread(getattr(module, name))
+    return None if module is None else getattr(module, name)
 
 
 def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:

@@ -8,18 +8,18 @@ row-major order, as on the NumPy path (and in TensorFlow and PyTorch); rows and 
 over when a size is not a multiple of the pool get zero gradient.
 
 No arithmetic, so no denormal can appear here: these run whether or not the engine flushes.
-The GIL stays held, as in `optimizer_kernels` (see there why).
+Plain loops in the calling thread, GIL held, as `optimizer_kernels` (see there why).
 Imported only when numba is (`engine.kernels.pooling`).
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, error_model="numpy")
 def max_pool_2d(x, pool_h, pool_w, out, winner):
     """`out[n, i, j, :]` = max of window (i, j); `winner` = its row-major cell index."""
-    for b in prange(out.shape[0]):
+    for b in range(out.shape[0]):
         for i in range(out.shape[1]):
             for j in range(out.shape[2]):
                 top, left = i * pool_h, j * pool_w
@@ -38,10 +38,10 @@ def max_pool_2d(x, pool_h, pool_w, out, winner):
                                 winner[b, i, j, k] = cell
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, error_model="numpy")
 def max_pool_2d_backward(grad, winner, pool_h, pool_w, d_x):
     """`d_x` (zeroed, the input's shape): each window's gradient at its winner's cell."""
-    for b in prange(grad.shape[0]):
+    for b in range(grad.shape[0]):
         for i in range(grad.shape[1]):
             for j in range(grad.shape[2]):
                 for k in range(grad.shape[3]):
