@@ -6,6 +6,7 @@ NumPy and CuPy arrays through `xp`.
 
 import math
 
+from .. import kernels
 from ..backend import get_array_module, zeros_operand
 from ..errors import SpecError, describe_choices
 
@@ -63,6 +64,12 @@ class Activation:
             return self._forward(get_array_module(z), z)
         return self._in_place(get_array_module(z), z)
 
+    def fused_with_bias(self, z, bias) -> bool:
+        """`z = forward(z + bias)` in place in one pass (`bias` None: none), and True, where a
+        fused CPU kernel takes it (relu or linear on float32 NumPy arrays, `engine.kernels`);
+        False: nothing done, the caller adds the bias and activates as usual."""
+        return kernels.bias_activation(z, bias, self.name)
+
     @property
     def works_in_place(self) -> bool:
         return self._in_place is not None
@@ -104,6 +111,11 @@ def _mish_grad(xp, x, y, g):
     return g * (t + x * _sigmoid(xp, x) * (1.0 - t * t))
 
 
+def _relu_grad(xp, x, y, g):
+    fused = kernels.relu_backward(x, g)  # one pass, no boolean temporary
+    return g * (x > 0) if fused is None else fused
+
+
 def _silu_grad(xp, x, y, g):
     s = _sigmoid(xp, x)
     return g * (s + x * s * (1.0 - s))
@@ -111,7 +123,7 @@ def _silu_grad(xp, x, y, g):
 
 _TABLE = {
     "linear": (lambda xp, x: x, lambda xp, x, y, g: g),
-    "relu": (lambda xp, x: xp.maximum(x, zeros_operand(x)), lambda xp, x, y, g: g * (x > 0)),
+    "relu": (lambda xp, x: xp.maximum(x, zeros_operand(x)), _relu_grad),
     "relu6": (lambda xp, x: xp.clip(x, 0, 6), lambda xp, x, y, g: g * ((x > 0) & (x < 6))),
     "leaky_relu": (
         lambda xp, x: xp.where(x > 0, x, LEAKY_SLOPE * x),

@@ -97,6 +97,45 @@ def pooling(name: str):
 
 
 @functools.cache
+def _activation_kernel(name: str):
+    module = _kernel_module("activation_kernels")
+    return None if module is None else getattr(module, name)
+
+
+_ACTIVATION_CODES = {"linear": 0, "relu": 1}  # activation_kernels.LINEAR, RELU
+
+
+def bias_activation(z, bias, activation: str) -> bool:
+    """`z = activation(z + bias)` in place (`bias` None: no bias) in one pass, and True;
+    False where the kernel cannot (another activation, arrays it does not take)."""
+    code = _ACTIVATION_CODES.get(activation)
+    if code is None or z.ndim == 0 or not usable(z):
+        return False
+    if bias is not None and (bias.shape != z.shape[-1:] or not usable(bias)):
+        return False
+    kernel = _activation_kernel("bias_activation")
+    if kernel is None:
+        return False
+    rows = z.reshape(-1, z.shape[-1])
+    kernel(rows, rows[0, :0] if bias is None else bias, code)
+    return True
+
+
+def relu_backward(x, grad):
+    """`grad * (x > 0)` in one pass, or None where the kernel cannot take the arrays."""
+    if x.shape != grad.shape or not usable(x, grad):
+        return None
+    kernel = _activation_kernel("relu_backward")
+    if kernel is None:
+        return None
+    import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
+
+    out = np.empty_like(grad)
+    kernel(x.reshape(-1), grad.reshape(-1), out.reshape(-1))
+    return out
+
+
+@functools.cache
 def optimizer_step(name: str):
     """The compiled optimizer kernel `name` ("adam", "sgd", "ftrl"...: the functions of
     `optimizer_kernels`), or None when the kernels cannot be set up (`_kernel_module`)."""

@@ -131,6 +131,9 @@ class _Conv(Layer):
     # ----- computation ------------------------------------------------------------------------
     def forward(self, x, training=False):
         z = self._linear(x)  # a fresh array: the bias can be added in place
+        if self._activation.fused_with_bias(z, self.params["bias"] if self.use_bias else None):
+            self._z = self._y = z
+            return z
         if self.use_bias:
             _add_bias(z, self.params["bias"])
         if self._activation.works_in_place:  # z is ours: keep one array, not two
@@ -234,6 +237,8 @@ class _ConvND(_Conv):
 
     def _finish_block(self, z) -> None:
         """Bias and activation on one block of the output, in place."""
+        if self._activation.fused_with_bias(z, self.params["bias"] if self.use_bias else None):
+            return
         if self.use_bias:
             _add_bias(z, self.params["bias"])
         self._activation.forward_in_place(z)

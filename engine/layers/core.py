@@ -144,6 +144,9 @@ class Dense(Layer):
     def forward(self, x, training=False):
         self._x = x
         z = x @ self.params["kernel"]
+        if self._activation.fused_with_bias(z, self.params["bias"] if self.use_bias else None):
+            self._z = self._y = z
+            return z
         if self.use_bias:
             z += self.params["bias"]
         if self._activation.works_in_place:  # z is ours: keep one array, not two

@@ -11,7 +11,7 @@ import contextlib
 import numpy as np
 import pytest
 
-from engine import fpu, kernels, optimizers
+from engine import backend, fpu, kernels, optimizers
 
 pytest.importorskip("numba")
 
@@ -192,3 +192,42 @@ def test_kernels_that_numba_cannot_set_up_leave_numpy_training(monkeypatch):
         kernels._kernel_module.cache_clear()
         kernels.optimizer_step.cache_clear()
         kernels.set_cpu_kernels(True)
+
+
+@pytest.mark.parametrize("activation", ["relu", "linear"])
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("layer", ["Dense", "Conv2D"])
+def test_bias_and_activation_in_one_pass_equal_the_numpy_path(activation, use_bias, layer,
+                                                               request):
+    """Forward and backward of a Dense or Conv2D with relu/linear: the fused kernels
+    (bias + activation, relu backward) give NumPy's results bit for bit, NaN included."""
+    from engine import Input, Sequential, layers
+
+    def run():
+        backend.set_seed(0)
+        shape, make = ((6,), lambda: layers.Dense(5, activation=activation, use_bias=use_bias,
+                                                  bias_initializer="random_normal")) \
+            if layer == "Dense" else ((5, 5, 2), lambda: layers.Conv2D(
+                4, 3, activation=activation, use_bias=use_bias, bias_initializer="random_normal"))
+        model = Sequential([Input(shape), make()])
+        x = np.random.default_rng(1).normal(size=(3, *shape)).astype(np.float32)
+        x[0, ...] = np.nan if layer == "Dense" else x[0, ...]
+        y = model.layers[0].forward(x, training=True)
+        grad = np.random.default_rng(2).normal(size=y.shape).astype(np.float32)
+        dx = model.layers[0].backward(grad)
+        return y, dx, {k: g.copy() for k, g in model.layers[0].grads.items()}
+
+    fused = run()
+    request.getfixturevalue("numpy_path")
+    plain = run()
+    for a, b in zip(fused[:2], plain[:2]):
+        np.testing.assert_array_equal(a, b)
+    for key in plain[2]:
+        np.testing.assert_array_equal(fused[2][key], plain[2][key])
+
+
+def test_the_relu_backward_kernel_runs_for_float32_and_not_for_float64():
+    x = np.array([-1.0, 0.0, 2.0, np.nan], np.float32)
+    g = np.array([5.0, 6.0, 7.0, 8.0], np.float32)
+    np.testing.assert_array_equal(kernels.relu_backward(x, g), [0.0, 0.0, 7.0, 0.0])
+    assert kernels.relu_backward(x.astype(np.float64), g.astype(np.float64)) is None
