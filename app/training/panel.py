@@ -58,6 +58,7 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("Ready")
         self.rate_label = QLabel("", objectName="rateLabel")
         self.rate_label.setProperty("role", "muted")
+
         self.status = QLabel("", objectName="trainingStatus", wordWrap=True)
         self.run_note = QLabel("", objectName="runNote", wordWrap=True)
         self.run_note.setProperty("role", "warning")
@@ -89,6 +90,7 @@ class TrainingPanel(QWidget):
         column.addWidget(self.run_note)
         column.addLayout(status_row)
         column.addStretch(1)
+        self._steady_counters()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(scroll, 3)
@@ -96,6 +98,13 @@ class TrainingPanel(QWidget):
         # The progress display refreshes from this timer, not per signal: every Qt call here
         # holds the GIL the training thread needs (4 Hz reads as live and costs little).
         self.ticker = QTimer(self, interval=250, timeout=self._refresh_display)
+
+    def _steady_counters(self) -> None:
+        """Counters as wide as their usual longest text, so the batch counter does not shift
+        as the epoch number grows (a jump, and a layout pass, several times a second)."""
+        for label in (self.epoch_label, self.batch_label):
+            label.ensurePolished()  # the style sheet's title font, not the default one
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance("Epoch 0000 / 0000") + 4)
 
     def _connect(self):
         c = self.controller
@@ -230,11 +239,12 @@ class TrainingPanel(QWidget):
             p["samples_per_s"] = logs["samples"] / max(active, 1e-9)
 
     def _on_epoch(self, epoch, logs):
-        """Shows the finished epoch at once (not at the next tick), so the counter is never
-        behind the checkpoint line or the final message that follow."""
+        """Records the finished epoch; the next tick shows it. Short epochs end dozens of
+        times a second, and a refresh per epoch cost GUI training a third of its speed; a
+        checkpoint line or the final message refreshes first, so the counter is never
+        behind them."""
         self._lr = logs.get("learning_rate", self._lr)
         self._progress.update(epoch=epoch, position=epoch + 1)
-        self._refresh_display()
 
     def _refresh_display(self):
         p = self._progress
@@ -259,6 +269,7 @@ class TrainingPanel(QWidget):
         self.rate_label.setText(f"{rate:,.0f} samples/s · elapsed {clock(elapsed)}{lr}")
 
     def _on_checkpoint(self, epoch, path):
+        self._refresh_display()
         self._set_status(f"Checkpoint saved (epoch {epoch + 1}): {path}", "ok")
         messages.notify(f"Checkpoint saved: {path}")
 

@@ -7,7 +7,7 @@ When a project opens, its last run's weights are reopened, so Evaluate and Predi
 
 import os
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, \
     QWidget
 
@@ -22,6 +22,9 @@ from .run_files import delete_files, files_size, files_to_delete, format_size, i
 from .run_folders import checkpoint_base, default_checkpoint_folder
 from .run_restore import reopen_weights
 from .runs_table import RunsTable
+
+LIVE_ROW_MS = 250
+
 
 class RunsView(QWidget):
     """Runs table + checkpoint browser; `resume_requested` asks the panel to continue."""
@@ -43,6 +46,10 @@ class RunsView(QWidget):
         self.project_path = lambda: None
         self.chosen_folder = lambda: ""
         self._build()
+        # The running row follows epochs at most this often: a table update per epoch of a
+        # short-epoch run cost GUI training a fifth of its speed (bench/gui.py).
+        self._live_row_timer = QTimer(self, singleShot=True, interval=LIVE_ROW_MS,
+                                      timeout=self._show_live)
         document.reset.connect(self._on_reset)
         document.project_changed.connect(self._on_project_changed)
         controller.started.connect(self._on_started)
@@ -107,7 +114,8 @@ class RunsView(QWidget):
     def _on_epoch_ended(self, epoch, logs):
         if self.live is not None:
             self.live.epoch_ended(epoch, logs)
-            self._show_live()
+            if not self._live_row_timer.isActive():
+                self._live_row_timer.start()
 
     def _on_checkpoint_saved(self, epoch, path):
         if self.live is not None:
@@ -122,6 +130,9 @@ class RunsView(QWidget):
     def _show_live(self, checkpoints: bool = False):
         """Updates the running row in place, so the user's selection stays; the checkpoint
         list (which reads every file) only when `checkpoints` changed."""
+        self._live_row_timer.stop()  # this shows all there is
+        if self.live is None:
+            return
         row = len(self.rows()) - 1
         self.table.set_row(row, self.live.record)
         if checkpoints and self.table.selected_rows() == [row]:

@@ -171,3 +171,30 @@ def test_that_the_sample_count_leaves_out_the_validation_split(digits):
     job = TrainingJob(spec=MLP, compile_spec=COMPILE, data=data,
                       settings=merged_settings({"validation_split": 0.2}))
     assert job.training_samples() == 120  # fit() keeps the last 30 for validation
+
+
+# ----- item: fast epochs do not cost the training thread ----------------------------------------
+def test_that_epochs_show_at_the_next_tick_not_each_at_once(qtbot, panel):
+    """Short epochs end dozens of times a second; the panel redraws its counters at its
+    ticker's pace (each redraw holds the GIL the training thread needs)."""
+    c = panel.controller
+    fake_start(panel)
+    for epoch in range(5):
+        c.epoch_ended.emit(epoch, {"loss": 0.5, **batch_logs(epoch, 9)})
+    assert panel.epoch_label.text() == "Epoch 1 / 300"  # still the start's text
+    next_tick(qtbot, panel)
+    assert panel.epoch_label.text() == "Epoch 5 / 300"
+
+
+def test_that_the_counters_stand_still_while_their_numbers_grow(qtbot, panel):
+    """The batch counter must not shift right as the epoch number gets longer: a display
+    that jumps several times a second, and lays the panel out each time."""
+    panel.resize(1000, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.epoch_label.setText("Epoch 1 / 300")
+    qtbot.wait(20)
+    left = panel.batch_label.x()
+    panel.epoch_label.setText("Epoch 1234 / 5000")
+    qtbot.wait(20)
+    assert panel.batch_label.x() == left
