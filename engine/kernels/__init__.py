@@ -89,14 +89,6 @@ def _kernel_module(name: str):
 
 
 @functools.cache
-def pooling(name: str):
-    """The compiled pooling kernel `name` ("max_pool_2d", "max_pool_2d_backward"), or None
-    when the kernels cannot be set up (`_kernel_module`)."""
-    module = _kernel_module("pooling_kernels")
-    return None if module is None else getattr(module, name)
-
-
-@functools.cache
 def _activation_kernel(name: str):
     module = _kernel_module("activation_kernels")
     return None if module is None else getattr(module, name)

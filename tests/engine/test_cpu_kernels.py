@@ -141,35 +141,6 @@ def test_with_numba_the_step_runs_in_the_kernel_not_in_numpy(name, monkeypatch):
     assert (w < before).all()
 
 
-def _pool_both_ways(x, grad, pool, request):
-    from engine.layers.pooling_tiled import tiled_max_backward, tiled_max_forward
-
-    out = tuple(s // p for s, p in zip(x.shape[1:3], pool))
-    fused, winners = tiled_max_forward(x, out, pool)
-    fused_grad = tiled_max_backward(grad, winners, out, pool)
-    assert type(winners).__name__ == "_Winners"  # the kernel ran
-    request.getfixturevalue("numpy_path")
-    plain, stages = tiled_max_forward(x, out, pool)
-    plain_grad = tiled_max_backward(grad, stages, out, pool)
-    return (fused, fused_grad), (plain, plain_grad)
-
-
-@pytest.mark.parametrize(("size", "pool"), [((8, 8), (2, 2)), ((11, 7), (2, 3)), ((9, 9), (3, 3))])
-def test_the_max_pool_kernel_equals_the_numpy_path_forward_and_backward(size, pool, request):
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(3, *size, 5)).astype(np.float32)
-    x[0, :2, :2, 0] = 1.5  # a tie: the first cell in row-major order wins, on both paths
-    x[1, 0, 0, 1] = np.nan  # NaN wins its window, as numpy.maximum lets it
-    grad = rng.normal(size=(3, size[0] // pool[0], size[1] // pool[1], 5)).astype(np.float32)
-    (fused, fused_grad), (plain, plain_grad) = _pool_both_ways(x, grad, pool, request)
-    np.testing.assert_array_equal(fused, plain)
-    nan_window = np.zeros(x.shape, bool)
-    nan_window[1, :pool[0], :pool[1], 1] = True  # the kernel routes its gradient to the NaN,
-    np.testing.assert_array_equal(fused_grad[~nan_window], plain_grad[~nan_window])
-    assert fused_grad[1, 0, 0, 1] == grad[1, 0, 0, 1]  # as PyTorch does; NumPy's to the last
-    assert fused_grad[0, :2, :2, 0].tolist() == [[grad[0, 0, 0, 0], 0], [0, 0]]
-
-
 def test_kernels_that_numba_cannot_set_up_leave_numpy_training(monkeypatch):
     """A numba that cannot compile or cache here (a read-only home, say) must not stop
     training: a warning says the kernels are off, and the NumPy path runs."""
