@@ -3,8 +3,8 @@
 An optional extra (`pip install "layercraft[fast]"`, numba + llvmlite, about 210 MB): without
 it, or with `set_cpu_kernels(False)` / `LAYERCRAFT_CPU_KERNELS=0`, every computation takes
 the NumPy path, which is also the reference the kernels are tested against. Compiled kernels
-are cached in `~/.cache/layercraft/numba` (or `$NUMBA_CACHE_DIR`), so only the very first
-run on a machine pays the compilation (about half a second per kernel).
+are cached in `~/.cache/layercraft/numba` (or `$NUMBA_CACHE_DIR`), and compiled (or loaded
+from that cache) in a background thread while NumPy computes (`preparing`), so nobody waits.
 
 Kernels run in the calling thread and hold the GIL (`optimizer_kernels` says why), so
 they compute under that thread's floating-point state: inside the engine's flushed region
@@ -15,8 +15,14 @@ Sources: numba's `@njit`, `error_model`, `cache=True` and NUMBA_CACHE_DIR
 """
 
 import functools
+import importlib.util
 import os
-from pathlib import Path
+
+from .preparing import kernel, numba_module, wait_until_ready
+
+__all__ = ["bias_activation", "cpu_kernels_enabled", "fused_step", "numba_installed",
+           "numba_module", "relu_backward", "set_cpu_kernels", "status", "usable",
+           "wait_until_ready"]
 
 _state = {"enabled": os.environ.get("LAYERCRAFT_CPU_KERNELS", "1") != "0"}
 
@@ -30,24 +36,13 @@ def set_cpu_kernels(enabled: bool) -> None:
 
 def cpu_kernels_enabled() -> bool:
     """Whether CPU arrays use the fused kernels now (enabled and numba importable)."""
-    return _state["enabled"] and numba_module() is not None
+    return _state["enabled"] and numba_installed()
 
 
 @functools.cache
-def numba_module():
-    """numba, imported once with the kernel cache in a writable user folder; None without it."""
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        folder = Path.home() / ".cache" / "layercraft" / "numba"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            os.environ["NUMBA_CACHE_DIR"] = str(folder)
-        except OSError:
-            pass  # numba then caches beside the package, or not at all
-    try:
-        import numba  # noqa: PLC0415 - optional, and slow to import
-    except Exception:  # noqa: BLE001 - absent, or built for another NumPy: use NumPy then
-        return None
-    return numba
+def numba_installed() -> bool:
+    """Whether numba is there, found without importing it (that takes a fifth of a second)."""
+    return importlib.util.find_spec("numba") is not None
 
 
 def status() -> str:
@@ -68,30 +63,7 @@ def usable(*arrays) -> bool:
         if type(array).__module__ != "numpy" or array.dtype.char != "f" \
                 or not array.flags.c_contiguous:
             return False
-    return numba_module() is not None
-
-
-@functools.cache
-def _kernel_module(name: str):
-    """`engine.kernels.<name>`, or None (and the kernels switched off, with a warning) when
-    numba cannot set it up here, e.g. with no writable cache folder."""
-    import importlib  # noqa: PLC0415
-    import warnings  # noqa: PLC0415
-
-    numba_module()  # the cache folder is set before numba's first import
-    try:
-        return importlib.import_module(f"{__name__}.{name}")
-    except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
-        _state["enabled"] = False
-        warnings.warn(f"The fused CPU kernels are off: numba could not set them up ({exc}). "
-                      "Training goes on with NumPy.", RuntimeWarning, stacklevel=2)
-        return None
-
-
-@functools.cache
-def _activation_kernel(name: str):
-    module = _kernel_module("activation_kernels")
-    return None if module is None else getattr(module, name)
+    return numba_installed()
 
 
 _ACTIVATION_CODES = {"linear": 0, "relu": 1}  # activation_kernels.LINEAR, RELU
@@ -105,11 +77,12 @@ def bias_activation(z, bias, activation: str) -> bool:
         return False
     if bias is not None and (bias.shape != z.shape[-1:] or not usable(bias)):
         return False
-    kernel = _activation_kernel("bias_activation")
-    if kernel is None:
-        return False
     rows = z.reshape(-1, z.shape[-1])
-    kernel(rows, rows[0, :0] if bias is None else bias, code)
+    args = (rows, rows[0, :0] if bias is None else bias, code)
+    run = kernel("activation_kernels", "bias_activation", args)
+    if run is None:
+        return False
+    run(*args)
     return True
 
 
@@ -117,22 +90,15 @@ def relu_backward(x, grad):
     """`grad * (x > 0)` in one pass, or None where the kernel cannot take the arrays."""
     if x.shape != grad.shape or not usable(x, grad):
         return None
-    kernel = _activation_kernel("relu_backward")
-    if kernel is None:
+    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
+    run = kernel("activation_kernels", "relu_backward", (flat_x, flat_grad, flat_grad))
+    if run is None:
         return None
     import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
 
     out = np.empty_like(grad)
-    kernel(x.reshape(-1), grad.reshape(-1), out.reshape(-1))
+    run(flat_x, flat_grad, out.reshape(-1))
     return out
-
-
-@functools.cache
-def optimizer_step(name: str):
-    """The compiled optimizer kernel `name` ("adam", "sgd", "ftrl"...: the functions of
-    `optimizer_kernels`), or None when the kernels cannot be set up (`_kernel_module`)."""
-    module = _kernel_module("optimizer_kernels")
-    return None if module is None else getattr(module, name)
 
 
 def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:
@@ -141,11 +107,12 @@ def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:
     kernel's argument order, and returns True; False where it cannot: the NumPy path runs."""
     if not usable(*arrays):
         return False
-    step = optimizer_step(name)
-    if step is None:
-        return False
     import numpy as np  # noqa: PLC0415 - NumPy is loaded by now; fpu decides when it loads
 
-    step(*(a.reshape(-1) for a in arrays), *(np.float32(s) for s in scalars),
-         *(bool(f) for f in flags), *(np.float32(s) for s in last))
+    args = (*(a.reshape(-1) for a in arrays), *(np.float32(s) for s in scalars),
+            *(bool(f) for f in flags), *(np.float32(s) for s in last))
+    step = kernel("optimizer_kernels", name, args)
+    if step is None:
+        return False
+    step(*args)
     return True

@@ -2,7 +2,7 @@
 
 Each kernel computes, element by element and in the same order, what the optimizer's NumPy
 `_update` computes in several passes over the arrays (decoupled weight decay first, as
-`Optimizer._step`), so the two agree to float32 rounding; the tests hold them to that.
+`Optimizer._step`), so the two agree bit for bit; the tests hold them to that.
 Scalars arrive as float32, as NumPy's in-place float32 operations use them.
 
 They run in the calling thread, so under its floating-point state: inside the engine's

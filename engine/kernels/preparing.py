@@ -1,0 +1,119 @@
+"""Getting kernels ready without making anyone wait: compiled in a background thread.
+
+Importing numba and compiling a kernel (or loading it from the cache) holds up the first call:
+on the 2-core AMD EPYC, 1.5 s for Adam and the two activation kernels with an empty cache and
+0.5 s with a filled one, against a 0.03 s first epoch of a small MLP. So the first call for a
+kernel starts a thread that compiles it on tiny stand-ins of the caller's arguments (same
+numba types, so the caller's call finds the machine code), and returns None: NumPy computes
+until the kernel is ready. The kernels give NumPy's results bit for bit (`tests/engine/
+test_cpu_kernels.py`), so when the switch happens changes no number.
+
+The thread is not a daemon: a script that ends meanwhile waits for it (at most those 1.5 s,
+once per machine), rather than leaving numba half-way through writing its cache.
+"""
+
+import functools
+import os
+import threading
+from pathlib import Path
+
+_ready = {}  # (module, kernel) -> the compiled function, or None where it cannot be
+_preparing = {}  # (module, kernel) -> the thread that prepares it
+_lock = threading.Lock()
+
+
+def kernel(module: str, name: str, example_args):
+    """Kernel `name` of `engine.kernels.<module>`, compiled for arguments of the types of
+    `example_args`; None until then (the first call starts compiling it) or if it cannot be."""
+    key = (module, name)
+    if key in _ready:
+        return _ready[key]
+    with _lock:
+        if key not in _preparing:
+            stand_ins = [_stand_in(arg) for arg in example_args]
+            thread = threading.Thread(target=_prepare, args=(key, stand_ins),
+                                      name=f"layercraft-kernel-{name}")
+            _preparing[key] = thread
+            thread.start()
+    return None
+
+
+def wait_until_ready(timeout: float | None = None) -> bool:
+    """Waits for the kernels being prepared (tests and benchmarks want them in place);
+    True when none is still compiling."""
+    for thread in list(_preparing.values()):
+        thread.join(timeout)
+    return not any(thread.is_alive() for thread in list(_preparing.values()))
+
+
+def forget() -> None:
+    """Drops every prepared kernel, so the next calls prepare them again (for tests)."""
+    wait_until_ready()
+    _ready.clear()
+    _preparing.clear()
+    kernel_module.cache_clear()
+
+
+def _stand_in(arg):
+    """A tiny argument of the same numba type: a C-contiguous zero array of `arg`'s dtype
+    and rank, or the number or flag itself."""
+    if hasattr(arg, "dtype") and getattr(arg, "ndim", 0) > 0:
+        import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
+
+        return np.zeros((2,) * arg.ndim, dtype=arg.dtype)
+    return arg
+
+
+def _prepare(key, stand_ins) -> None:
+    compiled = None
+    try:
+        module = kernel_module(key[0])
+        if module is not None:
+            candidate = getattr(module, key[1])
+            candidate(*stand_ins)  # compiles, or loads the cached machine code
+            compiled = candidate
+    except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
+        _switch_off(exc)
+    _ready[key] = compiled
+
+
+@functools.cache
+def numba_module():
+    """numba, imported once with the kernel cache in a writable user folder; None without it."""
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        folder = Path.home() / ".cache" / "layercraft" / "numba"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.environ["NUMBA_CACHE_DIR"] = str(folder)
+        except OSError:
+            pass  # numba then caches beside the package, or not at all
+    try:
+        import numba  # noqa: PLC0415 - optional, and slow to import
+    except Exception:  # noqa: BLE001 - absent, or built for another NumPy: use NumPy then
+        return None
+    return numba
+
+
+@functools.cache
+def kernel_module(name: str):
+    """`engine.kernels.<name>`, or None (and the kernels switched off, with a warning) when
+    numba cannot set it up here, e.g. with no writable cache folder."""
+    import importlib  # noqa: PLC0415
+
+    if numba_module() is None:  # the cache folder is set before numba's first import
+        return None
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
+        _switch_off(exc)
+        return None
+
+
+def _switch_off(exc: Exception) -> None:
+    import warnings  # noqa: PLC0415
+
+    from . import _state  # noqa: PLC0415 - the package's switch
+
+    _state["enabled"] = False
+    warnings.warn(f"The fused CPU kernels are off: numba could not set them up ({exc}). "
+                  "Training goes on with NumPy.", RuntimeWarning, stacklevel=2)
