@@ -35,8 +35,9 @@ def set_cpu_kernels(enabled: bool) -> None:
 
 
 def cpu_kernels_enabled() -> bool:
-    """Whether CPU arrays use the fused kernels now (enabled and numba importable)."""
-    return _state["enabled"] and numba_installed()
+    """Whether CPU arrays use the fused kernels now (enabled and numba importable; this
+    imports numba: a fifth of a second the first time)."""
+    return _state["enabled"] and numba_module() is not None
 
 
 @functools.cache
