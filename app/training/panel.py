@@ -261,9 +261,13 @@ class TrainingPanel(QWidget):
         total = max(p["epochs"] - p["initial"], 1e-9)
         fraction = min(max((p["position"] - p["initial"]) / total, 0.0), 1.0)
         eta = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
-        self.progress.setValue(int(fraction * 1000))
         paused = " (paused)" if self.controller.is_paused() else ""
+        # QProgressBar.setValue repaints at once (6 ms here, holding the GIL); with updates
+        # off, the bar repaints with everything else at the event loop's next paint.
+        self.progress.setUpdatesEnabled(False)
+        self.progress.setValue(int(fraction * 1000))
         self.progress.setFormat(f"{fraction:.0%} — ETA {clock(eta)}{paused}")
+        self.progress.setUpdatesEnabled(True)
         rate = p.get("samples_per_s") or 0
         lr = f" · learning rate {self._lr:.3g}" if self._lr is not None else ""
         self.rate_label.setText(f"{rate:,.0f} samples/s · elapsed {clock(elapsed)}{lr}")
