@@ -80,11 +80,7 @@ def bias_activation(z, bias, activation: str) -> bool:
         return False
     rows = z.reshape(-1, z.shape[-1])
     args = (rows, rows[0, :0] if bias is None else bias, code)
-    run = kernel("activation_kernels", "bias_activation", args)
-    if run is None:
-        return False
-    run(*args)
-    return True
+    return _run(kernel("activation_kernels", "bias_activation", args), args)
 
 
 def relu_backward(x, grad):
@@ -98,8 +94,7 @@ def relu_backward(x, grad):
     import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
 
     out = np.empty_like(grad)
-    run(flat_x, flat_grad, out.reshape(-1))
-    return out
+    return out if _run(run, (flat_x, flat_grad, out.reshape(-1))) else None
 
 
 def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:
@@ -112,8 +107,17 @@ def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:
 
     args = (*(a.reshape(-1) for a in arrays), *(np.float32(s) for s in scalars),
             *(bool(f) for f in flags), *(np.float32(s) for s in last))
-    step = kernel("optimizer_kernels", name, args)
-    if step is None:
+    return _run(kernel("optimizer_kernels", name, args), args)
+
+
+def _run(compiled, args) -> bool:
+    """Runs a prepared kernel and returns True; False when there is none yet, or when these
+    arguments' types are not the ones it was compiled for (a read-only array, say): NumPy
+    computes then, and nothing compiles in this process (`preparing`)."""
+    if compiled is None:
         return False
-    step(*args)
+    try:
+        compiled(*args)
+    except TypeError:  # numba: no compiled version for these types, and compiling is off
+        return False
     return True

@@ -8,12 +8,20 @@ numba types, so the caller's call finds the machine code), and returns None: Num
 until the kernel is ready. The kernels give NumPy's results bit for bit (`tests/engine/
 test_cpu_kernels.py`), so when the switch happens changes no number.
 
-The thread is not a daemon: a script that ends meanwhile waits for it (at most those 1.5 s,
-once per machine), rather than leaving numba half-way through writing its cache.
+numba's compiler itself never runs in this process: the thread loads the kernel's machine
+code from numba's on-disk cache, and when the cache lacks it, a child process compiles it
+into the cache first (`fill_cache`). The compiler, run in a thread beside Qt's GUI thread,
+crashed CI twice (in its IR passes and in its type inference; it never reproduced here).
+
+The thread is not a daemon: a script that ends meanwhile waits for it (at most a few
+seconds, once per machine), rather than leaving a half-loaded kernel behind.
 """
 
 import functools
+import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -70,11 +78,56 @@ def _prepare(key, stand_ins) -> None:
         module = kernel_module(key[0])
         if module is not None:
             candidate = getattr(module, key[1])
-            candidate(*stand_ins)  # compiles, or loads the cached machine code
+            if not _load_cached(candidate, stand_ins):
+                _compile_in_child(key, stand_ins)
+                if not _load_cached(candidate, stand_ins):
+                    raise RuntimeError(f"{key[1]} is not in numba's cache after compiling it")
+            candidate.disable_compile()  # other argument types: NumPy, never the compiler
             compiled = candidate
     except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
         _switch_off(exc)
     _ready[key] = compiled
+
+
+def _load_cached(dispatcher, stand_ins) -> bool:
+    """Loads the kernel's machine code for these argument types from numba's cache, as
+    numba's `Dispatcher.compile` does on a cache hit; False when the cache lacks it."""
+    from numba import typeof  # noqa: PLC0415
+
+    signature = tuple(typeof(arg) for arg in stand_ins)
+    if signature in dispatcher.overloads:
+        return True
+    result = dispatcher._cache.load_overload(signature, dispatcher.targetctx)
+    if result is None:
+        return False
+    dispatcher.targetctx.insert_user_function(result.entry_point, result.fndesc,
+                                              [result.library])
+    dispatcher.add_overload(result)
+    return True
+
+
+def _compile_in_child(key, stand_ins) -> None:
+    described = json.dumps([_describe(arg) for arg in stand_ins])
+    root = str(Path(__file__).resolve().parents[2])  # the folder that holds `engine`
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.kernels.fill_cache", key[0], key[1], described],
+        env=env, capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"compiling {key[1]} failed: {last}")
+
+
+def _describe(arg) -> list:
+    """A stand-in argument as `fill_cache` rebuilds it."""
+    if hasattr(arg, "dtype") and getattr(arg, "ndim", 0) > 0:
+        return ["array", arg.dtype.name, arg.ndim]
+    if isinstance(arg, bool):
+        return ["bool", arg]
+    if isinstance(arg, int):
+        return ["int", arg]
+    return ["float32", float(arg)]
 
 
 @functools.cache

@@ -246,3 +246,56 @@ def test_the_relu_backward_kernel_runs_for_float32_and_not_for_float64():
     g = np.array([5.0, 6.0, 7.0, 8.0], np.float32)
     np.testing.assert_array_equal(kernels.relu_backward(x, g), [0.0, 0.0, 7.0, 0.0])
     assert kernels.relu_backward(x.astype(np.float64), g.astype(np.float64)) is None
+
+
+COMPILES_IN_THIS_PROCESS = """
+import numpy as np
+from numba.core import event
+
+compiles = []
+
+class Count(event.Listener):
+    def on_start(self, ev):
+        compiles.append(ev.data["dispatcher"].py_func.__name__)
+
+    def on_end(self, ev):
+        pass
+
+event.register("numba:compile", Count())
+from engine import fpu, kernels, optimizers
+optimizer = optimizers.Adam()
+w = np.ones(100, np.float32)
+with fpu.flushing():
+    optimizer.apply_flat(w, w, [(0, 100)])
+    assert kernels.wait_until_ready(timeout=240)
+    optimizer.apply_flat(w, w, [(0, 100)])
+from engine.kernels import preparing
+assert preparing._ready[("optimizer_kernels", "adam")] is not None
+print("compiled here:", compiles)
+"""
+
+
+def test_numbas_compiler_never_runs_in_the_training_process(tmp_path):
+    """With an empty kernel cache, a child process compiles the kernel into the cache and
+    this process only loads it: the compiler, run in a thread beside Qt's GUI thread,
+    crashed CI twice."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", COMPILES_IN_THIS_PROCESS], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "compiled here: []" in done.stdout
+    assert any(tmp_path.rglob("optimizer_kernels.adam-*.nbi"))  # the child filled the cache
+
+
+def test_arguments_of_other_types_go_to_numpy_and_compile_nothing():
+    """A kernel is loaded for the types its first call had; a read-only array is another
+    numba type, and the call goes to NumPy instead of the compiler."""
+    x = np.array([-1.0, 2.0], np.float32)
+    g = np.array([5.0, 6.0], np.float32)
+    np.testing.assert_array_equal(kernels.relu_backward(x, g), [0.0, 6.0])
+    x.flags.writeable = False
+    assert kernels.relu_backward(x, g) is None
