@@ -3,8 +3,8 @@
 An optional extra (`pip install "layercraft[fast]"`, numba + llvmlite, about 210 MB): without
 it, or with `set_cpu_kernels(False)` / `LAYERCRAFT_CPU_KERNELS=0`, every computation takes
 the NumPy path, which is also the reference the kernels are tested against. Compiled kernels
-are cached in `~/.cache/layercraft/numba` (or `$NUMBA_CACHE_DIR`), and compiled (or loaded
-from that cache) in a background thread while NumPy computes (`preparing`), so nobody waits.
+are cached in `~/.cache/layercraft/numba` (or `$NUMBA_CACHE_DIR`): a child process compiles
+them there, and a background thread loads them while NumPy computes (`preparing`).
 
 Kernels run in the calling thread and hold the GIL (`optimizer_kernels` says why), so
 they compute under that thread's floating-point state: inside the engine's flushed region

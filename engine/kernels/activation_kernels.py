@@ -6,7 +6,7 @@ once. Same arithmetic, same order, so results equal NumPy's bit for bit (NaN inc
 NaN input stays NaN forward, as `numpy.maximum` keeps it, and `g * (x > 0)` backward).
 
 Plain loops in the calling thread, GIL held, as `optimizer_kernels` (see there why).
-Imported only when numba is (`engine.kernels.activation`).
+Imported only when numba is, by `engine.kernels.preparing`.
 """
 
 import numpy as np

@@ -21,7 +21,7 @@ The GIL stays held (no `nogil`): a kernel lasts well under a millisecond, and re
 GIL let the app's GUI thread take it, after which the training thread waited to get it back
 (GUI training measured 0.62-0.76x headless with `nogil=True`, 0.73-0.85x without).
 
-Imported only when numba is (`engine.kernels.optimizer_step`).
+Imported only when numba is, by `engine.kernels.preparing`.
 """
 
 import numpy as np

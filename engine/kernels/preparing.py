@@ -1,11 +1,11 @@
-"""Getting kernels ready without making anyone wait: compiled in a background thread.
+"""Getting kernels ready without making anyone wait, and without numba's compiler in here.
 
-Importing numba and compiling a kernel (or loading it from the cache) holds up the first call:
-on the 2-core AMD EPYC, 1.5 s for Adam and the two activation kernels with an empty cache and
-0.5 s with a filled one, against a 0.03 s first epoch of a small MLP. So the first call for a
-kernel starts a thread that compiles it on tiny stand-ins of the caller's arguments (same
-numba types, so the caller's call finds the machine code), and returns None: NumPy computes
-until the kernel is ready. The kernels give NumPy's results bit for bit (`tests/engine/
+Importing numba and compiling a kernel holds up the first call: on the 2-core AMD EPYC,
+1.5 s for Adam and the two activation kernels with an empty cache and 0.5 s with a filled
+one, against a 0.03 s first epoch of a small MLP. So the first call for a kernel starts a
+thread that prepares it for tiny stand-ins of the caller's arguments (same numba types, so
+the caller's later calls find the machine code), and returns None: NumPy computes until the
+kernel is ready. The kernels give NumPy's results bit for bit (`tests/engine/
 test_cpu_kernels.py`), so when the switch happens changes no number.
 
 numba's compiler itself never runs in this process: the thread loads the kernel's machine
@@ -111,6 +111,11 @@ def _compile_in_child(key, stand_ins) -> None:
     root = str(Path(__file__).resolve().parents[2])  # the folder that holds `engine`
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    # The cache this process reads: numba fixed it when it was first imported, maybe before
+    # `numba_module` chose the user folder (then it is numba's own default).
+    env.pop("NUMBA_CACHE_DIR", None)
+    if numba_module().config.CACHE_DIR:
+        env["NUMBA_CACHE_DIR"] = numba_module().config.CACHE_DIR
     done = subprocess.run(
         [sys.executable, "-m", "engine.kernels.fill_cache", key[0], key[1], described],
         env=env, capture_output=True, text=True, timeout=300, check=False)
