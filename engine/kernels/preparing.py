@@ -86,7 +86,8 @@ def _prepare(key, stand_ins) -> None:
             compiled = candidate
     except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
         _switch_off(exc)
-    _ready[key] = compiled
+    finally:  # even when the warning is raised as an error (python -W error)
+        _ready[key] = compiled
 
 
 def _load_cached(dispatcher, stand_ins) -> bool:
