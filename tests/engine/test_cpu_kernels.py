@@ -299,3 +299,22 @@ def test_arguments_of_other_types_go_to_numpy_and_compile_nothing():
     np.testing.assert_array_equal(kernels.relu_backward(x, g), [0.0, 6.0])
     x.flags.writeable = False
     assert kernels.relu_backward(x, g) is None
+
+
+def test_a_kernel_prepared_from_a_worker_thread_finishes_before_the_program_exits():
+    """The app trains in a QThread, which Python counts as a daemon thread; the kernel
+    thread it starts must not inherit that, or exit would cut it off half-way."""
+    import threading
+
+    preparing.forget()
+    x = np.ones(4, np.float32)
+    worker = threading.Thread(target=kernels.relu_backward, args=(x, x), daemon=True)
+    worker.start()
+    worker.join()
+    assert [t.daemon for t in preparing._preparing.values()] == [False]
+    assert kernels.wait_until_ready(timeout=120)
+    preparing.forget()
+    for name, config in VARIANTS:
+        _flat_steps(name, config, steps=1, size=8)
+    _dense_relu_step()
+    kernels.wait_until_ready()
