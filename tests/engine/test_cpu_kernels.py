@@ -44,6 +44,10 @@ VARIANTS = [
 def compiled_kernels():
     """Every kernel compiled before the tests compare it with NumPy: a first call only
     starts compiling in the background, and NumPy takes that step."""
+    _prepare_all()
+
+
+def _prepare_all():
     for name, config in VARIANTS:
         _flat_steps(name, config, steps=1, size=8)
     _dense_relu_step()
@@ -182,10 +186,7 @@ def test_kernels_that_numba_cannot_set_up_leave_numpy_training(monkeypatch):
         monkeypatch.undo()
         kernels.set_cpu_kernels(True)
         preparing.forget()
-        for name, config in VARIANTS:  # compiled again for the tests after this one
-            _flat_steps(name, config, steps=1, size=8)
-        _dense_relu_step()
-        kernels.wait_until_ready()
+        _prepare_all()  # again, for the tests after this one
 
 
 def test_a_first_call_never_waits_for_the_compiler(monkeypatch):
@@ -204,9 +205,7 @@ def test_a_first_call_never_waits_for_the_compiler(monkeypatch):
     optimizer.apply_flat(g, w, [(0, 8)])
     assert updates == [1]  # the kernel took this one
     preparing.forget()
-    for name, config in VARIANTS:
-        _flat_steps(name, config, steps=1, size=8)
-    kernels.wait_until_ready()
+    _prepare_all()
 
 
 @pytest.mark.parametrize("activation", ["relu", "linear"])
@@ -314,7 +313,4 @@ def test_a_kernel_prepared_from_a_worker_thread_finishes_before_the_program_exit
     assert [t.daemon for t in preparing._preparing.values()] == [False]
     assert kernels.wait_until_ready(timeout=120)
     preparing.forget()
-    for name, config in VARIANTS:
-        _flat_steps(name, config, steps=1, size=8)
-    _dense_relu_step()
-    kernels.wait_until_ready()
+    _prepare_all()
