@@ -58,7 +58,6 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("Ready")
         self.rate_label = QLabel("", objectName="rateLabel")
         self.rate_label.setProperty("role", "muted")
-
         self.status = QLabel("", objectName="trainingStatus", wordWrap=True)
         self.run_note = QLabel("", objectName="runNote", wordWrap=True)
         self.run_note.setProperty("role", "warning")
