@@ -121,7 +121,8 @@ def _compile_in_child(key, stand_ins) -> None:
         env["NUMBA_CACHE_DIR"] = numba_module().config.CACHE_DIR
     done = subprocess.run(
         [sys.executable, "-m", "engine.kernels.fill_cache", key[0], key[1], described],
-        env=env, capture_output=True, text=True, timeout=300, check=False)
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+        creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console on Windows
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"compiling {key[1]} failed: {last}")
