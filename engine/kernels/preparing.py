@@ -97,15 +97,20 @@ def _load_cached(dispatcher, stand_ins) -> bool:
     numba's `Dispatcher.compile` does on a cache hit; False when the cache lacks it."""
     from numba import typeof  # noqa: PLC0415
 
+    from numba.core.compiler_lock import global_compiler_lock  # noqa: PLC0415
+
     signature = tuple(typeof(arg) for arg in stand_ins)
-    if signature in dispatcher.overloads:
-        return True
-    result = dispatcher._cache.load_overload(signature, dispatcher.targetctx)
-    if result is None:
-        return False
-    dispatcher.targetctx.insert_user_function(result.entry_point, result.fndesc,
-                                              [result.library])
-    dispatcher.add_overload(result)
+    # numba's lock, as around its own cache loads: refreshing the typing registries is not
+    # thread-safe ("generator already executing" when two kernels loaded at once)
+    with global_compiler_lock:
+        if signature in dispatcher.overloads:
+            return True
+        result = dispatcher._cache.load_overload(signature, dispatcher.targetctx)
+        if result is None:
+            return False
+        dispatcher.targetctx.insert_user_function(result.entry_point, result.fndesc,
+                                                  [result.library])
+        dispatcher.add_overload(result)
     return True
 
 
