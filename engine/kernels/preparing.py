@@ -84,7 +84,8 @@ def _prepare(key, stand_ins) -> None:
                 _compile_in_child(key, stand_ins)
                 if not _load_cached(candidate, stand_ins):
                     raise RuntimeError(f"{key[1]} is not in numba's cache after compiling it")
-            candidate.disable_compile()  # other argument types: NumPy, never the compiler
+            with _numba_lock():
+                candidate.disable_compile()  # other argument types: NumPy, never the compiler
             compiled = candidate
     except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
         _switch_off(exc)
@@ -92,17 +93,21 @@ def _prepare(key, stand_ins) -> None:
         _ready[key] = compiled
 
 
+def _numba_lock():
+    from numba.core.compiler_lock import global_compiler_lock  # noqa: PLC0415
+
+    return global_compiler_lock
+
+
 def _load_cached(dispatcher, stand_ins) -> bool:
     """Loads the kernel's machine code for these argument types from numba's cache, as
     numba's `Dispatcher.compile` does on a cache hit; False when the cache lacks it."""
     from numba import typeof  # noqa: PLC0415
 
-    from numba.core.compiler_lock import global_compiler_lock  # noqa: PLC0415
-
-    signature = tuple(typeof(arg) for arg in stand_ins)
     # numba's lock, as around its own cache loads: refreshing the typing registries is not
     # thread-safe ("generator already executing" when two kernels loaded at once)
-    with global_compiler_lock:
+    with _numba_lock():
+        signature = tuple(typeof(arg) for arg in stand_ins)
         if signature in dispatcher.overloads:
             return True
         result = dispatcher._cache.load_overload(signature, dispatcher.targetctx)
