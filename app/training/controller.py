@@ -6,6 +6,7 @@ resume through the engine model, and `shutdown(timeout)` that waits and never te
 """
 
 import copy
+import gc
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal, Slot
 
@@ -74,6 +75,11 @@ class TrainingController(QObject):
         self._run_id += 1
         self.job = job
         self._paused = False
+        # Garbage holding Qt objects is destroyed now, while no worker thread emits: a
+        # collection in this thread during a run, destroying such objects while the worker
+        # was inside a signal emission, deadlocked or crashed (CI dumps: this thread
+        # "Garbage-collecting", the worker in `emit`).
+        gc.collect()
         callbacks = build_callbacks(job.settings, job.checkpoint_pattern(), _has_validation(job))
         self._thread = QThread(self)
         self._worker = TrainingWorker(self._run_id, job, callbacks)

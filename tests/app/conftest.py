@@ -1,6 +1,18 @@
 """App test fixtures: an isolated config folder, a document, a main window."""
 
+import gc
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests():
+    """Each test's garbage (pytest-qt blockers, event loops, closed windows) is collected
+    before the next test starts a training thread. Collected later, by an allocation in the
+    GUI thread while a worker thread emits signals, destroying such Qt objects deadlocked
+    or crashed CI (main thread "Garbage-collecting" in each dump; see TrainingController.start)."""
+    yield
+    gc.collect(1)  # the young generations: cheap, and where a test's garbage is
 
 
 @pytest.fixture(autouse=True)
