@@ -1,4 +1,4 @@
-"""Training in the app: a QThread worker around `model.fit`, its controller, the Training
+"""Training in the app: a worker thread around `model.fit`, its controller, the Training
 panel, live charts, the runs table and checkpoint browser (see `install_training`)."""
 
 from .controller import TrainingController

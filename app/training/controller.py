@@ -1,20 +1,24 @@
 """TrainingController: the one object views talk to about training.
 
-It owns one QThread + TrainingWorker per run (house style 3.6): run ids on every signal,
-bound-method connections only, stale signals dropped, a direct thread-safe stop, pause and
-resume through the engine model, and `shutdown(timeout)` that waits and never terminates.
+It owns one training thread + TrainingWorker per run: the worker posts messages to its own
+queue and a GUI-thread timer turns them into this object's signals (house style 3.6's
+worker, without cross-thread Qt signals; see worker.py for why). Stop, pause and resume are
+direct thread-safe calls into the engine model; `shutdown(timeout)` waits and never kills.
 """
 
 import copy
 import gc
+import queue
+import threading
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal, Slot
 
 from .callbacks import build_callbacks
 from .job import ResumeState, TrainingJob
 from .worker import TrainingWorker
 
 REASONS = ("finished", "stopped", "early_stopping", "nan", "failed")
+POLL_MS = 40  # how often the GUI thread takes the worker's messages (25 times a second)
 
 
 class TrainingController(QObject):
@@ -41,6 +45,10 @@ class TrainingController(QObject):
         self.job = None
         self.last_summary = None
         self.model_source = "the last training run"  # what the current model came from
+        self._poll_timer = QTimer(self, interval=POLL_MS, timeout=self._poll)
+        self._handlers = {"batch": self.batch_ended.emit, "epoch": self.epoch_ended.emit,
+                          "checkpoint": self.checkpoint_saved.emit,
+                          "done": self._on_done, "failed": self._on_failed}
 
     # ----- state -----------------------------------------------------------------------------
     @property
@@ -75,30 +83,18 @@ class TrainingController(QObject):
         self._run_id += 1
         self.job = job
         self._paused = False
-        # Garbage holding Qt objects is destroyed now, while no worker thread emits: a
-        # collection in this thread during a run, destroying such objects while the worker
-        # was inside a signal emission, deadlocked or crashed (CI dumps: this thread
-        # "Garbage-collecting", the worker in `emit`).
+        # Garbage holding Qt objects is destroyed now, before the run, rather than at some
+        # moment during it (a full collection can take tens of milliseconds).
         gc.collect()
         callbacks = build_callbacks(job.settings, job.checkpoint_pattern(), _has_validation(job))
-        self._thread = QThread(self)
         self._worker = TrainingWorker(self._run_id, job, callbacks)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.batch_ended.connect(self._on_batch_ended)
-        self._worker.epoch_ended.connect(self._on_epoch_ended)
-        self._worker.checkpoint_saved.connect(self._on_checkpoint_saved)
-        self._worker.done.connect(self._on_done)
-        self._worker.failed.connect(self._on_failed)
-        # quit() is thread-safe: call it directly from the worker thread, so that the thread
-        # ends even while the GUI thread is blocked in shutdown()'s wait().
-        self._worker.done.connect(self._thread.quit, Qt.DirectConnection)
-        self._worker.failed.connect(self._thread.quit, Qt.DirectConnection)
-        # No `finished -> worker.deleteLater`: Python owns the worker, and Qt deleting it in
-        # the worker thread while the GUI thread drops the last Python reference is a double
-        # free (seen as rare segfaults). The worker is released in _on_thread_finished.
-        self._thread.finished.connect(self._on_thread_finished)
+        # A plain Python thread that touches no Qt object; its messages come through the
+        # worker's queue, drained by `_poll` here in the GUI thread. A daemon, so that a run
+        # stuck inside a NumPy call cannot keep the process alive after the user quit anyway.
+        self._thread = threading.Thread(target=self._worker.run, daemon=True,
+                                        name=f"layercraft-training-{self._run_id}")
         self._thread.start()
+        self._poll_timer.start()
         self.running_changed.emit(True)
         self.started.emit(self._run_id)
         return self._run_id
@@ -145,62 +141,53 @@ class TrainingController(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stops and waits up to `timeout_ms`; True when no thread is left running.
 
-        Never calls terminate(): a thread inside a NumPy call is left to finish.
+        The run's last messages are handled before this returns. Never kills the thread: one
+        inside a NumPy call is left to finish.
         """
         thread = self._thread
         if thread is None:
             return True
         self.stop()
-        finished = thread.wait(timeout_ms)
-        if finished:
-            self._on_thread_finished()
-        return finished
+        thread.join(timeout_ms / 1000)
+        if thread.is_alive():
+            return False
+        self._poll()
+        return True
 
-    # ----- worker signals (GUI thread; stale runs dropped) -----------------------------------
-    @Slot(int, int, object)
-    def _on_batch_ended(self, run_id, epoch, logs):
-        if run_id == self._run_id:
-            self.batch_ended.emit(epoch, logs)
-
-    @Slot(int, int, object)
-    def _on_epoch_ended(self, run_id, epoch, logs):
-        if run_id == self._run_id:
-            self.epoch_ended.emit(epoch, logs)
-
-    @Slot(int, int, str)
-    def _on_checkpoint_saved(self, run_id, epoch, path):
-        if run_id == self._run_id:
-            self.checkpoint_saved.emit(epoch, path)
-
-    @Slot(int, object, object)
-    def _on_done(self, run_id, model, summary):
-        if run_id != self._run_id:
+    # ----- worker messages (GUI thread) ------------------------------------------------------
+    @Slot()
+    def _poll(self) -> None:
+        """Handles the worker's messages; ends the run once its thread has ended."""
+        worker, thread = self._worker, self._thread
+        if worker is None:
             return
+        ended = not thread.is_alive()  # checked first: its last message is then in the queue
+        while True:
+            try:
+                kind, *args = worker.outbox.get_nowait()
+            except queue.Empty:
+                break
+            self._handlers[kind](*args)
+        if ended:
+            self._on_thread_finished()
+
+    def _on_done(self, model, summary):
         self._model = model
         self.model_source = "the last training run"
         self.last_summary = copy.deepcopy(summary)
         self.model_ready.emit(model)
-        self.run_finished.emit(run_id, summary)
-        self.stopped.emit(run_id, summary["reason"])
+        self.run_finished.emit(self._run_id, summary)
+        self.stopped.emit(self._run_id, summary["reason"])
 
-    @Slot(int, str, str)
-    def _on_failed(self, run_id, message, details):
-        if run_id != self._run_id:
-            return
+    def _on_failed(self, message, details):
         self.last_summary = {"reason": "failed", "message": message}
         self.failed.emit(message, details)
-        self.run_finished.emit(run_id, {"reason": "failed", "message": message})
-        self.stopped.emit(run_id, "failed")
+        self.run_finished.emit(self._run_id, {"reason": "failed", "message": message})
+        self.stopped.emit(self._run_id, "failed")
 
-    @Slot()
     def _on_thread_finished(self):
-        if self._thread is None:
-            return
-        thread, worker = self._thread, self._worker
+        self._poll_timer.stop()
         self._thread = self._worker = None
-        thread.wait()  # `finished` was emitted; make sure the thread has fully exited
-        del worker  # the last reference: the worker is deleted here, after its thread ended
-        thread.deleteLater()
         if self._paused:
             self._paused = False
             self.paused_changed.emit(False)

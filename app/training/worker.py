@@ -1,15 +1,21 @@
-"""TrainingWorker: runs `model.fit` in a QThread and turns engine callbacks into signals.
+"""TrainingWorker: runs `model.fit` in a training thread and posts what happens to a queue.
 
 The worker builds a fresh engine model from the job's spec (the GUI's document is never
-touched here), trains it and hands it back in `done`. Every signal carries the run id so the
-controller can drop late signals from an older run. The worker never touches a widget.
+touched here), trains it and hands it back in a "done" message. It touches no Qt object at
+all: it puts plain tuples in `outbox` (a `queue.SimpleQueue`), and the controller's timer in
+the GUI thread drains them. Qt signals with Python payloads emitted from this thread, while
+the GUI thread's garbage collector destroyed Qt objects, deadlocked or crashed CI runs
+(dumps: GUI thread "Garbage-collecting", worker inside `emit`).
+
+Messages: ("batch", epoch, logs), ("epoch", epoch, logs), ("checkpoint", epoch, path),
+("done", model, summary), ("failed", user message, traceback text); "done" or "failed" is
+always the last one.
 """
 
+import queue
 import threading
 import time
 import traceback
-
-from PySide6.QtCore import QObject, Signal, Slot
 
 from engine import Model, callbacks as cb
 from engine.errors import LayerCraftError
@@ -19,8 +25,8 @@ from .job import TrainingJob
 BATCH_INTERVAL_S = 0.1  # at most ~10 batch signals per second (each costs the GUI the GIL)
 
 
-class _SignalBridge(cb.Callback):
-    """Engine callback -> worker signals, with plain floats and throttled batch updates."""
+class _MessageBridge(cb.Callback):
+    """Engine callback -> worker messages, with plain floats and throttled batch updates."""
 
     def __init__(self, worker: "TrainingWorker"):
         super().__init__()
@@ -45,7 +51,7 @@ class _SignalBridge(cb.Callback):
         return mode == "train" and self._due(batch, time.monotonic())
 
     def _due(self, batch: int, now: float) -> bool:
-        """Throttle: a batch signal at most every BATCH_INTERVAL_S, and for the last batch."""
+        """Throttle: a batch message at most every BATCH_INTERVAL_S, and for the last batch."""
         return now - self._last_emit >= BATCH_INTERVAL_S or batch + 1 >= self._steps
 
     def on_train_batch_end(self, batch, logs=None):
@@ -54,18 +60,17 @@ class _SignalBridge(cb.Callback):
         if not self._due(batch, now) or not logs:
             return
         self._last_emit = now
-        self.worker.batch_ended.emit(self.worker.run_id, self._epoch,
-                                     {**_plain(logs), **self._info(batch, now)})
+        self.worker.post("batch", self._epoch, {**_plain(logs), **self._info(batch, now)})
 
     def on_epoch_end(self, epoch, logs=None):
         now = time.monotonic()
         info = self._info(self._steps - 1, now)
-        self.worker.epoch_ended.emit(self.worker.run_id, epoch, {**_plain(logs), **info})
+        self.worker.post("epoch", epoch, {**_plain(logs), **info})
         for callback in self.worker.callbacks:
             for path in getattr(callback, "saved_paths", []):
                 if path not in self._seen_paths:
                     self._seen_paths.add(path)
-                    self.worker.checkpoint_saved.emit(self.worker.run_id, epoch, path)
+                    self.worker.post("checkpoint", epoch, path)
 
     def _info(self, batch: int, now: float) -> dict:
         elapsed = max(now - self._started, 1e-9)
@@ -87,18 +92,12 @@ def _is_number(value) -> bool:
     return True
 
 
-class TrainingWorker(QObject):
-    """Builds the model for `job`, fits it, and reports through signals (all with run id)."""
-
-    batch_ended = Signal(int, int, object)  # run id, epoch, logs + progress info (a dict)
-    epoch_ended = Signal(int, int, object)  # run id, epoch, logs incl. val_* and learning_rate
-    checkpoint_saved = Signal(int, int, str)  # run id, epoch, path
-    done = Signal(int, object, object)  # run id, trained model, summary dict (reason, history)
-    failed = Signal(int, str, str)  # run id, user message, traceback text
+class TrainingWorker:
+    """Builds the model for `job`, fits it, and reports through messages in `outbox`."""
 
     def __init__(self, run_id: int, job: TrainingJob, extra_callbacks=()):
-        super().__init__()  # no parent: it is moved to the worker thread
         self.run_id = run_id
+        self.outbox = queue.SimpleQueue()
         self.job = job
         self.batch_size = int(job.settings["batch_size"])
         self.callbacks = list(extra_callbacks)
@@ -134,8 +133,11 @@ class TrainingWorker(QObject):
             elif self._paused:
                 model.pause()
 
-    # ----- the run -------------------------------------------------------------------------
-    @Slot()
+    def post(self, kind: str, *args) -> None:
+        """Puts a message for the GUI thread (thread-safe, never blocks)."""
+        self.outbox.put((kind, *args))
+
+    # ----- the run (in the training thread) ------------------------------------------------
     def run(self) -> None:
         started = time.monotonic()
         try:
@@ -145,13 +147,13 @@ class TrainingWorker(QObject):
         except Exception as exc:  # reported to the user, never swallowed
             message = str(exc) if isinstance(exc, LayerCraftError) else (
                 f"Training failed ({type(exc).__name__}: {exc}).")
-            self.failed.emit(self.run_id, message, traceback.format_exc())
+            self.post("failed", message, traceback.format_exc())
             return
         summary = {"reason": self._reason(), "history": history.to_dict(),
                    "duration": time.monotonic() - started, "device": model.device,
                    "epoch": int(model.training_state.get("epoch", 0))}
         summary.update(self._callback_summary())
-        self.done.emit(self.run_id, model, summary)
+        self.post("done", model, summary)
 
     def _build_model(self):
         job = self.job
@@ -174,7 +176,7 @@ class TrainingWorker(QObject):
                   "seed": settings.get("seed"),
                   # History first, so that a checkpoint saved at an epoch end holds that epoch
                   # (fit() would append its own History after our callbacks).
-                  "callbacks": [cb.History(), *self.callbacks, _SignalBridge(self)]}
+                  "callbacks": [cb.History(), *self.callbacks, _MessageBridge(self)]}
         if getattr(data, "x_val", None) is not None:
             kwargs["validation_data"] = (data.x_val, data.y_val)
         elif float(settings.get("validation_split") or 0) > 0:

@@ -39,8 +39,9 @@ def kernel(module: str, name: str, example_args):
     with _lock:
         if key not in _preparing:
             stand_ins = [_stand_in(arg) for arg in example_args]
-            # daemon=False said outright: a thread started from a QThread (Python's
-            # "dummy", a daemon) would otherwise be one, and be cut off at exit
+            # daemon=False said outright: a thread started from a daemon thread (the app's
+            # training thread, or a QThread: Python's "dummy") would otherwise be one, and
+            # be cut off at exit
             thread = threading.Thread(target=_prepare, args=(key, stand_ins),
                                       name=f"layercraft-kernel-{name}", daemon=False)
             _preparing[key] = thread

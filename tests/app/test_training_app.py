@@ -96,7 +96,7 @@ def test_that_quitting_during_training_stops_and_waits(qtbot, trained_window):
     thread = window.training_controller._thread
     window.document.mark_saved()
     assert window.close()
-    assert not thread.isRunning()
+    assert not thread.is_alive()
     assert not window.training_controller.is_running()
 
 

@@ -1,7 +1,10 @@
-"""TrainingController + TrainingWorker through a real QThread, on the bundled digits."""
+"""TrainingController + TrainingWorker through a real training thread, on the bundled digits."""
+
+import threading
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from app.training import TrainingController, TrainingJob
 from app.training.data_source import prepare_directly
@@ -114,13 +117,32 @@ def test_that_an_engine_error_is_reported_and_a_new_run_works(qtbot, controller,
     assert blocker.args[1] == "finished"
 
 
-def test_that_stale_signals_of_an_old_run_are_dropped(qtbot, controller):
+def ended(running: bool) -> bool:
+    return not running
+
+
+def test_that_an_old_runs_late_messages_never_reach_the_next_run(qtbot, controller, digits):
     seen = []
     controller.epoch_ended.connect(lambda epoch, logs: seen.append(epoch))
-    controller._run_id = 5
-    controller._on_epoch_ended(4, 0, {"loss": 1.0})  # an old run's late signal
-    controller._on_epoch_ended(5, 1, {"loss": 1.0})
-    assert seen == [1]
+    with qtbot.waitSignal(controller.running_changed, timeout=10_000, check_params_cb=ended):
+        controller.start(job(digits, epochs=1))
+        old_worker = controller._worker
+    old_worker.post("epoch", 99, {"loss": 1.0})  # as if it came after the run had ended
+    with qtbot.waitSignal(controller.running_changed, timeout=10_000, check_params_cb=ended):
+        controller.start(job(digits, epochs=1))
+    assert seen == [0, 0]
+
+
+def test_that_every_signal_is_emitted_in_the_gui_thread(qtbot, controller, digits):
+    """The training thread only posts messages; no Qt signal is emitted from it."""
+    threads = set()
+    for signal in (controller.batch_ended, controller.epoch_ended, controller.model_ready,
+                   controller.run_finished, controller.stopped, controller.running_changed):
+        signal.connect(lambda *args: threads.add(threading.current_thread()),
+                       Qt.DirectConnection)
+    with qtbot.waitSignal(controller.running_changed, timeout=10_000, check_params_cb=ended):
+        controller.start(job(digits, epochs=2, batch_size=16))
+    assert threads == {threading.main_thread()}
 
 
 def test_that_early_stopping_fires_and_the_best_checkpoint_exists(qtbot, controller, digits,
@@ -166,5 +188,5 @@ def test_that_shutdown_during_training_leaves_no_thread(qtbot, digits):
         controller.start(job(digits, epochs=10_000, batch_size=8))
     thread = controller._thread
     assert controller.shutdown(5000)
-    assert not thread.isRunning()
+    assert not thread.is_alive()
     assert not controller.is_running()

@@ -301,8 +301,8 @@ def test_arguments_of_other_types_go_to_numpy_and_compile_nothing():
 
 
 def test_a_kernel_prepared_from_a_worker_thread_finishes_before_the_program_exits():
-    """The app trains in a QThread, which Python counts as a daemon thread; the kernel
-    thread it starts must not inherit that, or exit would cut it off half-way."""
+    """The app trains in a daemon thread; the kernel thread it starts must not inherit
+    that, or exit would cut it off half-way."""
     import threading
 
     preparing.forget()
