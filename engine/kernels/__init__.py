@@ -20,9 +20,9 @@ import os
 
 from .preparing import kernel, numba_module, wait_until_ready
 
-__all__ = ["bias_activation", "cpu_kernels_enabled", "fused_step", "numba_installed",
-           "numba_module", "relu_backward", "set_cpu_kernels", "status", "usable",
-           "wait_until_ready"]
+__all__ = ["bias_activation", "cpu_kernels_enabled", "fused_step", "max_pool_2x2_backward",
+           "numba_installed", "numba_module", "relu_backward", "scatter_add_positions",
+           "set_cpu_kernels", "status", "usable", "wait_until_ready"]
 
 _state = {"enabled": os.environ.get("LAYERCRAFT_CPU_KERNELS", "1") != "0"}
 
@@ -95,6 +95,27 @@ def relu_backward(x, grad):
 
     out = np.empty_like(grad)
     return out if _run(run, (flat_x, flat_grad, out.reshape(-1))) else None
+
+
+def max_pool_2x2_backward(x, rows_max, result, grad):
+    """dL/dx of a tiled 2x2 max pooling over `(N, H, W, C)` in one pass (see
+    `conv_kernels`), or None where the kernel cannot take the arrays."""
+    if x.ndim != 4 or not usable(x, rows_max, result, grad):
+        return None
+    import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
+
+    out = np.empty_like(x)
+    args = (x, rows_max, result, grad, out)
+    return out if _run(kernel("conv_kernels", "max_pool_2x2_backward", args), args) else None
+
+
+def scatter_add_positions(cols, out, kernel_size, strides, dilation) -> bool:
+    """col2im's adds (see `conv_kernels`) into `out` and True; False where the kernel
+    cannot take the arrays (NumPy's slice adds run then)."""
+    if cols.ndim != 4 or out.ndim != 4 or not usable(cols, out):
+        return False
+    args = (cols, out, *(int(n) for n in (*kernel_size, *strides, *dilation)))
+    return _run(kernel("conv_kernels", "scatter_add_positions", args), args)
 
 
 def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:

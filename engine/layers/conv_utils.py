@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .. import backend
+from .. import backend, kernels
 
 
 @dataclass(frozen=True)
@@ -268,9 +268,12 @@ def _scatter_per_position(xp, out, a, weights, geom):
     """Many channels: per kernel position, one `(M, P) @ (P, Q)` GEMM and a slice add.
 
     The GEMMs write into one reused buffer (fresh arrays cost page faults) and the whole
-    `(M, kh * kw * Q)` column matrix is never held.
+    `(M, kh * kw * Q)` column matrix is never held. With the CPU kernels, `_scatter_blocked`
+    instead.
     """
     kh, kw, q, _ = weights.shape
+    if _scatter_blocked(xp, out, a, weights, geom):
+        return
     block = xp.empty((a.shape[0], q), dtype=out.dtype)
     patch = block.reshape(out.shape[0], *geom.out_size, q)
     for i in range(kh):
@@ -278,6 +281,36 @@ def _scatter_per_position(xp, out, a, weights, geom):
             rows, columns = window_slices(geom, i, j)
             xp.matmul(a, weights[i, j].T, out=block)
             out[:, rows, columns] += patch
+
+
+def _scatter_blocked(xp, out, a, weights, geom) -> bool:
+    """A few samples at a time: one GEMM for all kernel positions, then the kernel's adds
+    (`engine.kernels.scatter_add_positions`) while the block is in cache; False where the
+    kernel cannot run (nothing is written then).
+
+    One wide GEMM instead of kh * kw narrow ones (Q columns each, 32 in the Keras MNIST
+    convnet) and no strided slice adds: that convnet's second conv's input gradient took
+    4.1-4.7 ms this way against 6.6 ms (Intel Xeon, Sapphire Rapids, 2 threads).
+    """
+    kh, kw, q, p = weights.shape
+    n = out.shape[0]
+    if xp is not np or not kernels.usable(out, a, weights):
+        return False
+    wide = np.ascontiguousarray(weights.transpose(3, 0, 1, 2).reshape(p, -1))
+    per_sample = a.shape[0] // n
+    samples = max(1, min(n, BLOCK_BYTES // (4 * per_sample * wide.shape[1])))
+    buffer = np.empty((samples * per_sample, wide.shape[1]), dtype=out.dtype)
+    for start in range(0, n, samples):
+        stop = min(n, start + samples)
+        cols = buffer[:(stop - start) * per_sample]
+        np.matmul(a[start * per_sample:stop * per_sample], wide, out=cols)
+        if not kernels.scatter_add_positions(
+                cols.reshape(stop - start, *geom.out_size, -1), out[start:stop],
+                geom.kernel, geom.strides, geom.dilation):
+            if start == 0:
+                return False
+            raise RuntimeError("the col2im kernel stopped half-way")  # never expected
+    return True
 
 
 def im2col_1d(x, geom: ConvGeometry):

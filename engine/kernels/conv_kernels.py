@@ -1,0 +1,93 @@
+"""Convnet backward passes in one pass each (numba): 2x2 max-pool routing and col2im.
+
+- `max_pool_2x2_backward` routes a tiled 2x2 max pooling's gradient. NumPy's staged
+  backward (`engine.layers.pooling_tiled`) makes a compare, a product and a difference
+  pass per stage over strided views whose inner loops are only `channels` long; here each
+  input cell is written once. It repeats the stages' arithmetic per element (a product
+  with the 0/1 of "this cell is the stage's maximum", then the difference for the other
+  cell), so it equals NumPy bit for bit, ties and NaN included.
+- `scatter_add_positions` adds a convolution's per-position columns back into its padded
+  input (col2im) in NumPy's order: kernel position after kernel position, so every sum
+  is taken in the same order as the NumPy path's slice adds.
+
+Each kernel first checks that its loops stay inside the arrays and does nothing otherwise
+(numba does not check indices): the tiny stand-in arguments `preparing` compiles with
+never match. Plain loops in the calling thread, GIL held, as `optimizer_kernels`.
+Imported only when numba is, by `engine.kernels.preparing`.
+"""
+
+import numpy as np
+from numba import njit
+
+KERNEL = njit(cache=True, error_model="numpy")
+
+
+@KERNEL
+def max_pool_2x2_backward(x, rows_max, result, grad, out):
+    """dL/dx of 2x2 max pooling with stride 2 (channels last) into `out`, `x`'s shape.
+
+    `rows_max` is the forward's first stage, `max(x[:, :, 2j], x[:, :, 2j + 1])` of shape
+    `(N, H, W // 2, C)`; `result` and `grad` are `(N, H // 2, W // 2, C)`. A row or column
+    left over when H or W is odd gets zero gradient, as no window reads it.
+    """
+    n_samples, height, width, channels = x.shape
+    out_h, out_w = result.shape[1], result.shape[2]
+    if (2 * out_h > height or 2 * out_w > width or rows_max.shape[1] < 2 * out_h
+            or rows_max.shape[2] < out_w or grad.shape[1] < out_h or grad.shape[2] < out_w
+            or out.shape != x.shape or rows_max.shape[3] != channels
+            or result.shape[3] != channels or grad.shape[3] != channels):
+        return
+    zero = np.float32(0.0)
+    for n in range(n_samples):
+        for i in range(out_h):
+            top, bottom = 2 * i, 2 * i + 1
+            for j in range(out_w):
+                left, right = 2 * j, 2 * j + 1
+                for c in range(channels):
+                    best = result[n, i, j, c]
+                    g = grad[n, i, j, c]
+                    # height stage first (forward reduced the width first)
+                    g_top = g * np.float32(rows_max[n, top, j, c] == best)
+                    g_bottom = g - g_top
+                    top_max = rows_max[n, top, j, c]
+                    bottom_max = rows_max[n, bottom, j, c]
+                    g_tl = g_top * np.float32(x[n, top, left, c] == top_max)
+                    out[n, top, left, c] = g_tl
+                    out[n, top, right, c] = g_top - g_tl
+                    g_bl = g_bottom * np.float32(x[n, bottom, left, c] == bottom_max)
+                    out[n, bottom, left, c] = g_bl
+                    out[n, bottom, right, c] = g_bottom - g_bl
+            for j in range(2 * out_w, width):  # a column no window reads
+                for c in range(channels):
+                    out[n, top, j, c] = zero
+                    out[n, bottom, j, c] = zero
+        for i in range(2 * out_h, height):  # a row no window reads
+            for j in range(width):
+                for c in range(channels):
+                    out[n, i, j, c] = zero
+
+
+@KERNEL
+def scatter_add_positions(cols, out, kernel_h, kernel_w, stride_h, stride_w,
+                          dilation_h, dilation_w):
+    """`out[n, y * sh + i * dh, x * sw + j * dw, :] += cols[n, y, x, (i * kw + j) * C:...]`.
+
+    `cols` is `(N, out_h, out_w, kh * kw * C)`, `out` the padded input `(N, H, W, C)`.
+    Loops run sample by sample, then kernel position by position (NumPy's order).
+    """
+    n_samples, out_h, out_w, width = cols.shape
+    channels = out.shape[3]
+    if (width != kernel_h * kernel_w * channels or out.shape[0] != n_samples
+            or (out_h - 1) * stride_h + (kernel_h - 1) * dilation_h >= out.shape[1]
+            or (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w >= out.shape[2]):
+        return
+    for n in range(n_samples):
+        for i in range(kernel_h):
+            for j in range(kernel_w):
+                base = (i * kernel_w + j) * channels
+                for y in range(out_h):
+                    row = y * stride_h + i * dilation_h
+                    for x in range(out_w):
+                        column = x * stride_w + j * dilation_w
+                        for c in range(channels):
+                            out[n, row, column, c] += cols[n, y, x, base + c]

@@ -1,0 +1,131 @@
+"""The convnet kernels (2x2 max-pool backward, col2im adds) compute what NumPy computes.
+
+Layers run forward and backward with the kernels on and off; the pooling gradient must
+agree bit for bit (ties and NaN included), the convolution's input gradient to the last
+bit of the GEMM. Without numba these tests skip and the NumPy path runs everywhere else.
+"""
+
+import numpy as np
+import pytest
+
+from engine import Input, Sequential, backend, kernels, layers
+from engine.kernels import preparing
+
+pytest.importorskip("numba")
+
+
+def _pool_and_conv(pool_input=(2, 6, 6, 3), conv_input=(2, 7, 7, 8)):
+    """Forward and backward of a MaxPooling2D(2) and a 16-filter Conv2D on random data."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(-2, 3, size=pool_input).astype(np.float32)  # many ties
+    pool = layers.MaxPooling2D(2)
+    y = pool.forward(x, training=True)
+    dx_pool = pool.backward(rng.normal(size=y.shape).astype(np.float32))
+    backend.set_seed(0)
+    model = Sequential([Input(conv_input[1:]), layers.Conv2D(16, 3, padding="same")])
+    conv = model.layers[0]
+    z = conv.forward(rng.normal(size=conv_input).astype(np.float32), training=True)
+    dx_conv = conv.backward(rng.normal(size=z.shape).astype(np.float32))
+    return dx_pool, dx_conv
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_kernels():
+    """A first call only starts loading a kernel (NumPy computes meanwhile): load both."""
+    _pool_and_conv()
+    assert kernels.wait_until_ready(timeout=120)
+
+
+@pytest.fixture
+def numpy_path():
+    kernels.set_cpu_kernels(False)
+    yield
+    kernels.set_cpu_kernels(True)
+
+
+def _both_paths(request, run):
+    with_kernels = run()
+    request.getfixturevalue("numpy_path")
+    return with_kernels, run()
+
+
+@pytest.mark.parametrize("size", [(3, 8, 8, 4), (2, 9, 7, 5), (1, 2, 2, 1)])
+def test_max_pooling_backward_equals_the_numpy_path_bit_for_bit(size, request):
+    """Even sizes, odd ones (the last row and column get no gradient) and one window."""
+    def run():
+        return _pool_and_conv(pool_input=size)[0]
+
+    fused, plain = _both_paths(request, run)
+    np.testing.assert_array_equal(fused, plain)
+
+
+def test_max_pooling_backward_keeps_nan_where_the_numpy_path_does(request):
+    def run():
+        x = np.arange(2 * 4 * 4 * 2, dtype=np.float32).reshape(2, 4, 4, 2)
+        x[0, 1, 1, 0] = np.nan
+        grad = np.ones((2, 2, 2, 2), np.float32)
+        grad[1, 0, 0, 1] = np.nan
+        pool = layers.MaxPooling2D(2)
+        pool.forward(x, training=True)
+        return pool.backward(grad)
+
+    fused, plain = _both_paths(request, run)
+    np.testing.assert_array_equal(fused, plain)
+    assert np.isnan(fused).any()
+
+
+@pytest.mark.parametrize(("strides", "dilation", "padding"),
+                         [(1, 1, "same"), (2, 1, "valid"), (1, 2, "same"), (2, 1, "same")])
+def test_the_conv_input_gradient_equals_the_numpy_path(strides, dilation, padding, request):
+    def run():
+        backend.set_seed(0)
+        conv = layers.Conv2D(12, 3, strides=strides, dilation_rate=dilation, padding=padding)
+        Sequential([Input((9, 10, 8)), conv])
+        rng = np.random.default_rng(3)
+        z = conv.forward(rng.normal(size=(3, 9, 10, 8)).astype(np.float32), training=True)
+        return conv.backward(rng.normal(size=z.shape).astype(np.float32))
+
+    fused, plain = _both_paths(request, run)
+    # the same sums in the same order; one wide GEMM instead of nine narrow ones may round
+    # its last bit differently
+    np.testing.assert_allclose(fused, plain, rtol=1e-6, atol=1e-6)
+
+
+def test_with_numba_the_backward_passes_run_in_the_kernels():
+    x = np.ones((1, 4, 4, 2), np.float32)
+    rows_max = np.ones((1, 4, 2, 2), np.float32)
+    small = np.ones((1, 2, 2, 2), np.float32)
+    assert kernels.max_pool_2x2_backward(x, rows_max, small, small) is not None
+    out = np.zeros((1, 4, 4, 2), np.float32)
+    cols = np.ones((1, 2, 2, 2 * 2 * 2), np.float32)
+    assert kernels.scatter_add_positions(cols, out, (2, 2), (2, 2), (1, 1))
+    np.testing.assert_array_equal(out, np.ones_like(out))
+
+
+def test_arrays_the_kernels_do_not_take_go_down_the_numpy_path():
+    x = np.ones((1, 4, 4, 2), np.float32)
+    rows_max = np.ones((1, 4, 2, 2), np.float32)
+    small = np.ones((1, 2, 2, 2), np.float32)
+    strided = np.ones((1, 2, 4, 2), np.float32)[:, :, ::2]
+    assert kernels.max_pool_2x2_backward(x, rows_max, small, strided) is None
+    assert kernels.max_pool_2x2_backward(x.astype(np.float64), rows_max, small, small) is None
+    out = np.zeros((1, 4, 4, 2), np.float64)
+    assert not kernels.scatter_add_positions(np.ones((1, 2, 2, 8)), out, (2, 2), (2, 2),
+                                             (1, 1))
+
+
+def test_shapes_that_do_not_fit_leave_the_output_untouched():
+    """numba does not check indices: the kernels check their loop bounds first (the tiny
+    stand-in arrays they are compiled with never fit)."""
+    x = np.ones((1, 4, 4, 2), np.float32)
+    out = np.full_like(x, 7.0)
+    too_big = np.ones((1, 3, 3, 2), np.float32)  # 3 windows of 2 in 4 rows
+    run = preparing.kernel("conv_kernels", "max_pool_2x2_backward",
+                           (x, x, too_big, too_big, out))
+    run(x, np.ones((1, 4, 2, 2), np.float32), too_big, too_big, out)
+    assert (out == 7.0).all()
+    cols = np.ones((1, 2, 2, 8), np.float32)
+    scatter = preparing.kernel("conv_kernels", "scatter_add_positions",
+                               (cols, out, 3, 3, 1, 1, 1, 1))
+    scatter(cols, out, 3, 3, 1, 1, 1, 1)  # a 3x3 kernel over 2 positions needs 4 + 1 rows
+    assert (out == 7.0).all()
