@@ -15,6 +15,7 @@ odd padded pixel at the bottom/right; "causal" (1-D) pads only on the left.
 
 from dataclasses import dataclass
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -154,9 +155,24 @@ def im2col(x, geom: ConvGeometry, out=None):
     return out
 
 
-#: Patches plus outputs per block of `blocked_conv` on the CPU: about the size of one core's
-#: L2 cache (1 MB on the machines measured) with room for the GEMM's packed panels.
-BLOCK_BYTES = 2 << 20
+def _l2_cache_bytes(default: int = 512 << 10) -> int:
+    """One core's L2 cache as Linux reports it (`default` elsewhere, or when unreadable)."""
+    for index in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
+        try:
+            if (index / "level").read_text().strip() == "2":
+                size = (index / "size").read_text().strip().upper()
+                return int(size[:-1]) << 10 if size.endswith("K") else int(size)
+        except (OSError, ValueError):
+            break
+    return default
+
+
+#: Patches plus outputs per block of `blocked_conv` (and of `_scatter_blocked`) on the CPU:
+#: four L2 caches' worth. Predicting 1,024 images with the Keras MNIST convnet took 80 ms
+#: with 2 MB blocks, 72 ms with 8 MB and 75 ms with one block (Intel Xeon Sapphire Rapids,
+#: 2 MB L2, 2 threads). The 2 MB used before was chosen where L2 caches held 1 MB, and was
+#: about 25% faster there than one block: such CPUs now get 4 MB, the same order of size.
+BLOCK_BYTES = 4 * _l2_cache_bytes()
 
 
 def blocked_conv(x, kernel, geom: ConvGeometry, finish):
