@@ -20,7 +20,8 @@ import os
 
 from .preparing import kernel, numba_module, wait_until_ready
 
-__all__ = ["bias_activation", "cpu_kernels_enabled", "fused_step", "max_pool_2x2_backward",
+__all__ = ["bias_activation", "conv3x3_one_channel", "cpu_kernels_enabled", "fused_step",
+           "max_pool_2x2_backward",
            "numba_installed", "numba_module", "relu_backward", "scatter_add_positions",
            "set_cpu_kernels", "status", "usable", "wait_until_ready"]
 
@@ -97,6 +98,22 @@ def relu_backward(x, grad):
     return out if _run(run, (flat_x, flat_grad, out.reshape(-1))) else None
 
 
+def conv3x3_one_channel(x, kernel, bias, activation: str):
+    """`activation(conv(x, kernel) + bias)` of padded one-channel images `x` `(N, H, W)`
+    with a `(9, F)` kernel (`bias` None: none), stride 1, in one pass (see `conv_kernels`);
+    None where the kernel cannot (another activation, arrays it does not take)."""
+    code = _ACTIVATION_CODES.get(activation)
+    if code is None or x.ndim != 3 or not usable(x, kernel):
+        return None
+    if bias is not None and (bias.shape != kernel.shape[1:] or not usable(bias)):
+        return None
+    import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
+
+    out = np.empty((x.shape[0], x.shape[1] - 2, x.shape[2] - 2, kernel.shape[1]), np.float32)
+    args = (x, kernel, kernel[0, :0] if bias is None else bias, code == 1, out)
+    return out if _run(_conv_kernel("conv3x3_one_channel", args), args) else None
+
+
 def max_pool_2x2_backward(x, rows_max, result, grad):
     """dL/dx of a tiled 2x2 max pooling over `(N, H, W, C)` in one pass (see
     `conv_kernels`), or None where the kernel cannot take the arrays."""
@@ -106,7 +123,7 @@ def max_pool_2x2_backward(x, rows_max, result, grad):
 
     out = np.empty_like(x)
     args = (x, rows_max, result, grad, out)
-    return out if _run(kernel("conv_kernels", "max_pool_2x2_backward", args), args) else None
+    return out if _run(_conv_kernel("max_pool_2x2_backward", args), args) else None
 
 
 def scatter_add_positions(cols, out, kernel_size, strides, dilation) -> bool:
@@ -115,7 +132,12 @@ def scatter_add_positions(cols, out, kernel_size, strides, dilation) -> bool:
     if cols.ndim != 4 or out.ndim != 4 or not usable(cols, out):
         return False
     args = (cols, out, *(int(n) for n in (*kernel_size, *strides, *dilation)))
-    return _run(kernel("conv_kernels", "scatter_add_positions", args), args)
+    return _run(_conv_kernel("scatter_add_positions", args), args)
+
+
+def _conv_kernel(name: str, args):
+    """The prepared `conv_kernels` kernel `name` (None while it loads)."""
+    return kernel("conv_kernels", name, args)
 
 
 def fused_step(name: str, arrays, scalars, flags=(), last=()) -> bool:

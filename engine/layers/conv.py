@@ -8,7 +8,7 @@ Every layer fuses its activation like Dense: `forward` keeps `_z` (pre-activatio
 
 import math
 
-from .. import activations, backend, registry
+from .. import activations, backend, kernels, registry
 from ..errors import ShapeError, SpecError
 from ..params import BOOL, INT, INTS, STR, Param
 from . import conv_utils as cu
@@ -226,6 +226,9 @@ class _ConvND(_Conv):
                            regularizer=self.kernel_regularizer), *self._bias_spec(self.filters)]
 
     def forward(self, x, training=False):
+        z = self._one_channel_3x3(x)
+        if z is not None:
+            return z
         if not (self.inference_only and self._activation.works_in_place):
             return super().forward(x, training)
         # Nothing will go backward from here: build the output in cache-sized blocks and keep
@@ -234,6 +237,23 @@ class _ConvND(_Conv):
         kernel = self.params["kernel"].reshape(-1, self.filters)
         z = cu.blocked_conv(x4, kernel, self._geometry(x4.shape[1:3]), self._finish_block)
         return z.reshape(x.shape[0], *z.shape[3 - self.RANK:])
+
+    def _one_channel_3x3(self, x):
+        """A one-channel 3x3 convolution, stride 1, with its bias and relu/linear in one
+        kernel pass (`engine.kernels.conv3x3_one_channel`), or None where that kernel does
+        not apply or cannot run. Backward then builds the patches it needs itself."""
+        if (self.RANK != 2 or x.shape[-1] != 1 or tuple(self.kernel_size) != (3, 3)
+                or tuple(self.strides) != (1, 1) or tuple(self.dilation_rate) != (1, 1)
+                or not kernels.usable(x)):
+            return None
+        geom = self._geometry(x.shape[1:3])
+        z = kernels.conv3x3_one_channel(
+            cu.pad(x, geom)[..., 0], self.params["kernel"].reshape(9, self.filters),
+            self.params["bias"] if self.use_bias else None, self._activation.name)
+        if z is not None and not self.inference_only:  # inference keeps no state
+            self._z = self._y = z  # relu or linear: backward reads either
+            self._geom, self._cols, self._patch_source = geom, None, x
+        return z
 
     def _finish_block(self, z) -> None:
         """Bias and activation on one block of the output, in place."""
@@ -254,6 +274,9 @@ class _ConvND(_Conv):
 
     def _linear_backward(self, grad_z):
         g2 = grad_z.reshape(-1, self.filters)
+        if self._cols is None:  # the forward ran `_one_channel_3x3`
+            self._cols = cu.im2col(self._patch_source, self._geom).reshape(g2.shape[0], -1)
+            self._patch_source = None
         self._set_grad("kernel", self._cols.T @ g2)  # dL/dW = cols^T g
         if not self.needs_input_gradient:
             return None

@@ -1,8 +1,9 @@
-"""The convnet kernels (2x2 max-pool backward, col2im adds) compute what NumPy computes.
+"""The convnet kernels (2x2 max-pool backward, col2im adds, the one-channel 3x3
+convolution) compute what NumPy computes.
 
 Layers run forward and backward with the kernels on and off; the pooling gradient must
-agree bit for bit (ties and NaN included), the convolution's input gradient to the last
-bit of the GEMM. Without numba these tests skip and the NumPy path runs everywhere else.
+agree bit for bit (ties and NaN included), convolutions to float32 rounding (a GEMM sums in
+an order of its own). Without numba these tests skip and the NumPy path runs elsewhere.
 """
 
 import numpy as np
@@ -29,10 +30,26 @@ def _pool_and_conv(pool_input=(2, 6, 6, 3), conv_input=(2, 7, 7, 8)):
     return dx_pool, dx_conv
 
 
+def _grayscale_conv(padding="valid", activation="relu", use_bias=True, size=(4, 9, 11, 1)):
+    """Training forward, backward (weight gradients) and an inference forward of a
+    one-channel 3x3 Conv2D."""
+    backend.set_seed(0)
+    conv = layers.Conv2D(8, 3, padding=padding, activation=activation, use_bias=use_bias,
+                         bias_initializer="random_normal")
+    Sequential([Input(size[1:]), conv])
+    x = np.random.default_rng(0).normal(size=size).astype(np.float32)
+    y = conv.forward(x, training=True)
+    conv.backward(np.random.default_rng(1).normal(size=y.shape).astype(np.float32))
+    grads = {key: value.copy() for key, value in conv.grads.items()}
+    conv.inference_only = True
+    return y, conv.forward(x), grads
+
+
 @pytest.fixture(scope="module", autouse=True)
 def compiled_kernels():
     """A first call only starts loading a kernel (NumPy computes meanwhile): load both."""
     _pool_and_conv()
+    _grayscale_conv()
     assert kernels.wait_until_ready(timeout=120)
 
 
@@ -91,6 +108,33 @@ def test_the_conv_input_gradient_equals_the_numpy_path(strides, dilation, paddin
     np.testing.assert_allclose(fused, plain, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("activation", ["relu", "linear"])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_a_one_channel_3x3_conv_equals_the_numpy_path(padding, activation, use_bias,
+                                                      request):
+    """Forward in training and in inference, and the weight gradients (from patches that
+    backward builds itself after the kernel's forward)."""
+    def run():
+        return _grayscale_conv(padding, activation, use_bias)
+
+    fused, plain = _both_paths(request, run)
+    for a, b in zip(fused[:2], plain[:2]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    for key in plain[2]:
+        np.testing.assert_allclose(fused[2][key], plain[2][key], rtol=1e-6, atol=1e-6)
+
+
+def test_the_one_channel_conv_kernel_takes_only_its_case():
+    x = np.ones((2, 5, 5), np.float32)
+    kernel = np.ones((9, 4), np.float32)
+    np.testing.assert_array_equal(kernels.conv3x3_one_channel(x, kernel, None, "linear"),
+                                  np.full((2, 3, 3, 4), 9.0, np.float32))
+    assert kernels.conv3x3_one_channel(x, kernel, None, "tanh") is None
+    assert kernels.conv3x3_one_channel(x.astype(np.float64), kernel, None, "relu") is None
+    assert kernels.conv3x3_one_channel(x[:, ::2], kernel, None, "relu") is None
+
+
 def test_with_numba_the_backward_passes_run_in_the_kernels():
     x = np.ones((1, 4, 4, 2), np.float32)
     rows_max = np.ones((1, 4, 2, 2), np.float32)
@@ -128,4 +172,9 @@ def test_shapes_that_do_not_fit_leave_the_output_untouched():
     scatter = preparing.kernel("conv_kernels", "scatter_add_positions",
                                (cols, out, 3, 3, 1, 1, 1, 1))
     scatter(cols, out, 3, 3, 1, 1, 1, 1)  # a 3x3 kernel over 2 positions needs 4 + 1 rows
+    assert (out == 7.0).all()
+    image, weights = np.ones((1, 4, 4), np.float32), np.ones((9, 2), np.float32)
+    conv = preparing.kernel("conv_kernels", "conv3x3_one_channel",
+                            (image, weights, weights[0], True, out))
+    conv(image, weights, weights[0], True, out)  # 4x4 images give 2x2 outputs, not 4x4
     assert (out == 7.0).all()
