@@ -36,13 +36,17 @@ def _decayed(w, decay):
 
 
 @KERNEL
+def _moments(g, m, v, one_minus_beta_1, one_minus_beta_2):
+    """Adam's and Nadam's first and second moments after gradient `g` (`adam._update_moments`)."""
+    return m + (g - m) * one_minus_beta_1, v + (g * g - v) * one_minus_beta_2
+
+
+@KERNEL
 def adam(w, g, m, v, v_hat, one_minus_beta_1, one_minus_beta_2, alpha, epsilon, decay,
          amsgrad):
     """Adam/AdamW (`adam.Adam._update`); `v_hat` is read only with `amsgrad`."""
     for i in range(w.shape[0]):
-        gi = g[i]
-        mi = m[i] + (gi - m[i]) * one_minus_beta_1
-        vi = v[i] + (gi * gi - v[i]) * one_minus_beta_2
+        mi, vi = _moments(g[i], m[i], v[i], one_minus_beta_1, one_minus_beta_2)
         m[i] = mi
         v[i] = vi
         if amsgrad:
@@ -108,8 +112,7 @@ def nadam(w, g, m, v, one_minus_beta_1, one_minus_beta_2, m_coef, g_coef, v_corr
     """Nadam (`adam.Nadam._update`), Keras's momentum schedule in the coefficients."""
     for i in range(w.shape[0]):
         gi = g[i]
-        mi = m[i] + (gi - m[i]) * one_minus_beta_1
-        vi = v[i] + (gi * gi - v[i]) * one_minus_beta_2
+        mi, vi = _moments(gi, m[i], v[i], one_minus_beta_1, one_minus_beta_2)
         m[i] = mi
         v[i] = vi
         m_hat = mi * m_coef + gi * g_coef
