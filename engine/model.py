@@ -15,6 +15,7 @@ from .graph import ModelGraph
 from .graph_refs import node_of, output_refs
 from .layers.base import dims_match, format_shape
 from .naming import unique_name
+from .relu_pool import relu_pool_pairs
 from .layers.custom import is_call_based as custom_is_call_based
 from .layers.custom import weight_layers as custom_weight_layers
 from . import subclassed
@@ -143,6 +144,7 @@ class Model(TrainingMixin, SurfaceMixin):
             self._nodes[name] = owner if not node.shares else _shadow_of(owner, name)
         self._plan = self._make_plan(analysis.order)
         self._input_set = {name for name, _, parents in self._plan if not parents}
+        self._relu_pools = relu_pool_pairs(self._plan, self.output_names)
         self._build_layers()
         self._symbolic = tensors or trace_graph_calls(self)
 
@@ -481,6 +483,7 @@ class Model(TrainingMixin, SurfaceMixin):
         for name, grad in zip(self.output_names, output_grads):
             pending[name] = grad if name not in pending else pending[name] + grad
         reached, input_grads = set(), {}
+        preactivated = set(from_preactivation)  # grows with each pooling that took a relu
         for name, layer, parents in reversed(self._plan):
             grad = self._pending_output_grads(name, pending)
             if grad is None:
@@ -490,8 +493,11 @@ class Model(TrainingMixin, SurfaceMixin):
                 continue
             if all(p in self._input_set for p in parents):
                 layer.needs_input_gradient = input_gradients
-            if name in from_preactivation:
+            if name in preactivated:
                 grads_in = layer.backward_from_preactivation(grad)
+            elif name in self._relu_pools:  # a max pooling takes its relu along (relu_pool)
+                grads_in = layer.backward_through_relu(grad)
+                preactivated.add(self._relu_pools[name])
             else:
                 grads_in = layer.backward(grad)
             reached.add(name)

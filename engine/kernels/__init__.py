@@ -114,15 +114,16 @@ def conv3x3_one_channel(x, kernel, bias, activation: str):
     return out if _run(_conv_kernel("conv3x3_one_channel", args), args) else None
 
 
-def max_pool_2x2_backward(x, rows_max, result, grad):
+def max_pool_2x2_backward(x, rows_max, result, grad, relu_below=False):
     """dL/dx of a tiled 2x2 max pooling over `(N, H, W, C)` in one pass (see
-    `conv_kernels`), or None where the kernel cannot take the arrays."""
+    `conv_kernels`; `relu_below`: through the relu that made `x` too), or None where the
+    kernel cannot take the arrays."""
     if x.ndim != 4 or not usable(x, rows_max, result, grad):
         return None
     import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
 
     out = np.empty_like(x)
-    args = (x, rows_max, result, grad, out)
+    args = (x, rows_max, result, grad, bool(relu_below), out)
     return out if _run(_conv_kernel("max_pool_2x2_backward", args), args) else None
 
 

@@ -23,12 +23,14 @@ KERNEL = njit(cache=True, error_model="numpy")
 
 
 @KERNEL
-def max_pool_2x2_backward(x, rows_max, result, grad, out):
+def max_pool_2x2_backward(x, rows_max, result, grad, relu_below, out):
     """dL/dx of 2x2 max pooling with stride 2 (channels last) into `out`, `x`'s shape.
 
     `rows_max` is the forward's first stage, `max(x[:, :, 2j], x[:, :, 2j + 1])` of shape
     `(N, H, W // 2, C)`; `result` and `grad` are `(N, H // 2, W // 2, C)`. A row or column
-    left over when H or W is odd gets zero gradient, as no window reads it.
+    left over when H or W is odd gets zero gradient, as no window reads it. `relu_below`:
+    `x` is a relu's output, and the result is taken through that relu too (the gradient of
+    a window whose maximum is not positive becomes zero, `engine.relu_pool`).
     """
     n_samples, height, width, channels = x.shape
     out_h, out_w = result.shape[1], result.shape[2]
@@ -46,6 +48,8 @@ def max_pool_2x2_backward(x, rows_max, result, grad, out):
                 for c in range(channels):
                     best = result[n, i, j, c]
                     g = grad[n, i, j, c]
+                    if relu_below:
+                        g = g * np.float32(best > zero)
                     # height stage first (forward reduced the width first)
                     g_top = g * np.float32(rows_max[n, top, j, c] == best)
                     g_bottom = g - g_top

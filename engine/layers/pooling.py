@@ -246,6 +246,14 @@ class _MaxPooling(_Pooling):
         shape, windows, best = state
         return _fold(_first_max_grads(windows, best, grad, geo.pool), geo, shape, grad)
 
+    def backward_through_relu(self, grad):
+        """dL/d(z) where this pooling's input is `relu(z)` (`engine.relu_pool`): each window
+        routes its gradient to its largest input, where the relu's mask is `maximum > 0`."""
+        geo, state = self._cache
+        if geo.tiles:
+            return tiled_max_backward(grad, state, geo.out, geo.pool, relu_below=True)
+        return self.backward(grad * (state[2] > 0))
+
 
 class _AveragePooling(_Pooling):
     def forward(self, x, training=False):

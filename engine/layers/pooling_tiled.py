@@ -69,13 +69,19 @@ def tiled_max_forward(x, out: tuple, pool: tuple, keep: bool = True):
     return current, stages
 
 
-def tiled_max_backward(grad, stages, out: tuple, pool: tuple):
-    """dL/dx for `tiled_max_forward`, given dL/d(result) and the kept stages."""
+def tiled_max_backward(grad, stages, out: tuple, pool: tuple, relu_below: bool = False):
+    """dL/dx for `tiled_max_forward`, given dL/d(result) and the kept stages.
+
+    `relu_below`: x is a relu's output, and the gradient goes through that relu too
+    (`engine.relu_pool`): a window whose maximum is not positive passes none.
+    """
     if pool == (2, 2) and len(stages) == 2:
         (x, rows_max), (_, result) = stages
-        routed = kernels.max_pool_2x2_backward(x, rows_max, result, grad)
+        routed = kernels.max_pool_2x2_backward(x, rows_max, result, grad, relu_below)
         if routed is not None:
             return routed
+    if relu_below:
+        grad = grad * (stages[-1][1] > 0)
     xp = backend.get_array_module(grad)
     for (source, result), (axis, windows, size) in zip(reversed(stages),
                                                       reversed(_stage_axes(out, pool))):

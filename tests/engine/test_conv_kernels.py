@@ -165,8 +165,8 @@ def test_shapes_that_do_not_fit_leave_the_output_untouched():
     out = np.full_like(x, 7.0)
     too_big = np.ones((1, 3, 3, 2), np.float32)  # 3 windows of 2 in 4 rows
     run = preparing.kernel("conv_kernels", "max_pool_2x2_backward",
-                           (x, x, too_big, too_big, out))
-    run(x, np.ones((1, 4, 2, 2), np.float32), too_big, too_big, out)
+                           (x, x, too_big, too_big, False, out))
+    run(x, np.ones((1, 4, 2, 2), np.float32), too_big, too_big, False, out)
     assert (out == 7.0).all()
     cols = np.ones((1, 2, 2, 8), np.float32)
     scatter = preparing.kernel("conv_kernels", "scatter_add_positions",

@@ -1,0 +1,46 @@
+"""A max pooling right after a relu that only it reads takes the relu's backward along.
+
+A max pooling routes each window's gradient to the window's largest input. When that input
+is a relu's output `y = relu(z)`, the relu's backward multiplies by `y > 0`, and at the cell
+that won, `y` is the window's maximum: so the mask is `maximum > 0`, known on the pooling's
+output side, a quarter of the size for a 2x2 pooling. `Model.backward` then asks the pooling
+for dL/dz (`backward_through_relu`) and starts the layer below at its pre-activation
+(`backward_from_preactivation`, as after a fused softmax + cross-entropy), skipping its relu
+backward: one pass over the largest activation of a typical convnet. Cells that won nothing
+get zero either way, so the gradients are the same (for finite values).
+
+Measured on the Keras MNIST convnet, batch 128 (Intel Xeon Sapphire Rapids, 2 threads): the
+two relu backward passes took about 1.7 ms of a 31.7 ms training step.
+"""
+
+from collections import Counter
+
+
+def relu_pool_pairs(plan, output_names) -> dict:
+    """`{pooling node: relu node}` for the pairs `Model.backward` may take together.
+
+    A pair is a node whose layer has `backward_through_relu` (max pooling), fed by exactly
+    one node whose layer ends in a relu and can start backward at its pre-activation
+    (Dense, convolutions, Activation("relu")), where nothing else reads that node's output
+    and it is not a model output.
+
+    Args:
+        plan: `Model._plan`, `(node name, layer, parent references)` in execution order.
+        output_names: The model's output node names.
+    """
+    readers = Counter(ref for _, _, parents in plan for ref in parents)
+    readers.update(output_names)
+    layers = {name: layer for name, layer, _ in plan}
+    pairs = {}
+    for name, layer, parents in plan:
+        if not hasattr(layer, "backward_through_relu") or len(parents) != 1:
+            continue
+        below = layers.get(parents[0])  # None for a later output of a layer ("lstm:1")
+        if below is not None and readers[parents[0]] == 1 and _ends_in_relu(below):
+            pairs[name] = parents[0]
+    return pairs
+
+
+def _ends_in_relu(layer) -> bool:
+    return getattr(layer, "activation", None) == "relu" and hasattr(
+        layer, "backward_from_preactivation")

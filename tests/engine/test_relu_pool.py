@@ -1,0 +1,105 @@
+"""A max pooling right after a relu that only it reads takes the relu's backward along
+(`engine.relu_pool`): same gradients as taking them one after the other, one pass less."""
+
+import numpy as np
+import pytest
+
+from engine import Input, Model, Sequential, backend, kernels, layers
+
+
+def _convnet(activation="relu", pool=None, conv_input=(9, 9, 1)):
+    backend.set_seed(0)
+    return Sequential([
+        Input(conv_input), layers.Conv2D(4, 3, activation=activation),
+        pool or layers.MaxPooling2D(2),
+        layers.Conv2D(6, 2, activation=activation),
+        layers.MaxPooling2D(2, strides=1, padding="same"),  # overlapping windows, padded
+        layers.Flatten(), layers.Dense(3)])
+
+
+def _gradients(model, take_pairs=True, seed=0):
+    """All weight gradients after one forward and backward on random data (float32)."""
+    if not take_pairs:
+        model._relu_pools = {}
+    shape = (5, *model.input_shapes[0])
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    out = model.forward([x], training=True)
+    model.backward([np.random.default_rng(seed + 1).normal(size=out[0].shape)
+                    .astype(np.float32)])
+    return [g.copy() for layer in model.layers for g in layer.grads.values()]
+
+
+def test_a_relu_layer_read_only_by_a_max_pooling_is_paired_with_it():
+    model = _convnet()
+    conv_1, pool_1, conv_2, pool_2 = (layer.name for layer in model.layers[:4])
+    assert model._relu_pools == {pool_1: conv_1, pool_2: conv_2}
+
+
+@pytest.mark.parametrize("activation", ["tanh", "linear", "sigmoid"])
+def test_other_activations_are_not_paired(activation):
+    assert _convnet(activation)._relu_pools == {}
+
+
+def test_a_relu_output_that_something_else_also_reads_is_not_paired():
+    inputs = Input((8, 8, 2))
+    relu = layers.Conv2D(3, 3, activation="relu", padding="same")(inputs)
+    pooled = layers.MaxPooling2D(2)(relu)
+    model = Model(inputs, [layers.Flatten()(pooled), layers.Flatten()(relu)])
+    assert model._relu_pools == {}
+
+
+def test_an_activation_layer_and_a_dense_relu_are_paired_too():
+    model = Sequential([Input((6, 4)), layers.Dense(5, activation="relu"),
+                        layers.MaxPooling1D(2), layers.Activation("relu"),
+                        layers.MaxPooling1D(3)])
+    dense, pool_1, activation, pool_2 = (layer.name for layer in model.layers)
+    assert model._relu_pools == {pool_1: dense, pool_2: activation}
+
+
+def test_average_pooling_is_not_paired():
+    model = _convnet(pool=layers.AveragePooling2D(2))
+    assert model.layers[0].name not in model._relu_pools.values()
+    assert list(model._relu_pools.values()) == [model.layers[2].name]  # the later pair
+
+
+@pytest.mark.parametrize("with_kernels", [False, True])
+@pytest.mark.parametrize("conv_input", [(9, 9, 1), (8, 11, 2)])
+def test_gradients_equal_those_of_the_layers_taken_one_by_one(with_kernels, conv_input):
+    """Tiled 2x2 windows (the kernel, or NumPy's stages), overlapping padded windows, odd
+    sizes; the pairs skip the relu backward and give the same numbers bit for bit."""
+    kernels.set_cpu_kernels(with_kernels)
+    try:
+        if with_kernels:
+            pytest.importorskip("numba")
+            _gradients(_convnet(conv_input=conv_input))
+            assert kernels.wait_until_ready(timeout=120)
+        paired = _gradients(_convnet(conv_input=conv_input))
+        one_by_one = _gradients(_convnet(conv_input=conv_input), take_pairs=False)
+    finally:
+        kernels.set_cpu_kernels(True)
+    for a, b in zip(paired, one_by_one):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_gradients_of_1d_and_dense_pairs_equal_those_taken_one_by_one():
+    def model():
+        backend.set_seed(0)
+        return Sequential([Input((7, 3)), layers.Conv1D(4, 2, activation="relu"),
+                           layers.MaxPooling1D(2), layers.Dense(4, activation="relu"),
+                           layers.MaxPooling1D(3, strides=1), layers.Flatten(),
+                           layers.Dense(2)])
+
+    for a, b in zip(_gradients(model()), _gradients(model(), take_pairs=False)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_paired_relu_layer_skips_its_relu_backward(monkeypatch):
+    model = _convnet()
+    conv = model.layers[0]
+    monkeypatch.setattr(conv._activation, "backward", _fail)
+    _gradients(model)  # would raise had the conv taken its relu backward itself
+    assert np.abs(conv.grads["kernel"]).sum() > 0
+
+
+def _fail(*args, **kwargs):
+    raise AssertionError("the relu's backward ran although the pooling took it")
