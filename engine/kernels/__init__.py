@@ -21,7 +21,7 @@ import os
 from .preparing import kernel, numba_module, wait_until_ready
 
 __all__ = ["bias_activation", "conv3x3_one_channel", "cpu_kernels_enabled", "fused_step",
-           "max_pool_2x2_backward",
+           "max_pool_2x2", "max_pool_2x2_backward",
            "numba_installed", "numba_module", "relu_backward", "scatter_add_positions",
            "set_cpu_kernels", "status", "usable", "wait_until_ready"]
 
@@ -112,6 +112,20 @@ def conv3x3_one_channel(x, kernel, bias, activation: str):
     out = np.empty((x.shape[0], x.shape[1] - 2, x.shape[2] - 2, kernel.shape[1]), np.float32)
     args = (x, kernel, kernel[0, :0] if bias is None else bias, code == 1, out)
     return out if _run(_conv_kernel("conv3x3_one_channel", args), args) else None
+
+
+def max_pool_2x2(x):
+    """`(rows_max, result)`: the two stages of a tiled 2x2 max pooling over `(N, H, W, C)`
+    (see `conv_kernels`), or None where the kernel cannot take the array."""
+    if x.ndim != 4 or not usable(x):
+        return None
+    import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
+
+    n, height, width, channels = x.shape
+    rows_max = np.empty((n, height, width // 2, channels), np.float32)
+    result = np.empty((n, height // 2, width // 2, channels), np.float32)
+    args = (x, rows_max, result)
+    return (rows_max, result) if _run(_conv_kernel("max_pool_2x2", args), args) else None
 
 
 def max_pool_2x2_backward(x, rows_max, result, grad, relu_below=False):

@@ -1,5 +1,10 @@
-"""Convnet backward passes in one pass each (numba): 2x2 max-pool routing and col2im.
+"""Convnet passes in one pass each (numba): 2x2 max pooling, its routing, col2im, and a
+one-channel 3x3 convolution.
 
+- `max_pool_2x2` computes NumPy's two stages (`engine.layers.pooling_tiled`) sample by
+  sample: 0.70 ms against 1.37 ms on 128x26x26x32 (Intel Xeon Sapphire Rapids). An
+  earlier one-pass kernel that also kept each window's winner was slower than NumPy (AMD
+  EPYC, 4.7-8.9 ms); this one only takes maxima with channels innermost, and vectorises.
 - `max_pool_2x2_backward` routes a tiled 2x2 max pooling's gradient. NumPy's staged
   backward (`engine.layers.pooling_tiled`) makes a compare, a product and a difference
   pass per stage over strided views whose inner loops are only `channels` long; here each
@@ -20,6 +25,40 @@ import numpy as np
 from numba import njit
 
 KERNEL = njit(cache=True, error_model="numpy")
+
+
+@KERNEL
+def _maximum(a, b):
+    """`numpy.maximum` of two numbers: NaN when either is NaN, else the larger (`a` on ties)."""
+    if a != a or a >= b:
+        return a
+    return b
+
+
+@KERNEL
+def max_pool_2x2(x, rows_max, result):
+    """2x2 max pooling with stride 2 (channels last), in NumPy's two stages and order:
+    `rows_max = max(x[:, :, 2j], x[:, :, 2j + 1])` `(N, H, W // 2, C)` over every row, then
+    `result = max(rows_max[:, 2i], rows_max[:, 2i + 1])` `(N, H // 2, W // 2, C)`, one sample
+    at a time while its rows are in cache. Equal to `pooling_tiled`'s stages bit for bit.
+    """
+    n_samples, height, width, channels = x.shape
+    out_h, out_w = result.shape[1], result.shape[2]
+    if (out_h != height // 2 or out_w != width // 2 or rows_max.shape[1] != height
+            or rows_max.shape[2] != out_w or rows_max.shape[3] != channels
+            or result.shape[3] != channels or rows_max.shape[0] < n_samples
+            or result.shape[0] < n_samples):
+        return
+    for n in range(n_samples):
+        for r in range(height):
+            for j in range(out_w):
+                for c in range(channels):
+                    rows_max[n, r, j, c] = _maximum(x[n, r, 2 * j, c], x[n, r, 2 * j + 1, c])
+        for i in range(out_h):
+            for j in range(out_w):
+                for c in range(channels):
+                    result[n, i, j, c] = _maximum(rows_max[n, 2 * i, j, c],
+                                                  rows_max[n, 2 * i + 1, j, c])
 
 
 @KERNEL

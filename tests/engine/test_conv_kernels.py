@@ -1,4 +1,4 @@
-"""The convnet kernels (2x2 max-pool backward, col2im adds, the one-channel 3x3
+"""The convnet kernels (2x2 max pooling and its backward, col2im adds, the one-channel 3x3
 convolution) compute what NumPy computes.
 
 Layers run forward and backward with the kernels on and off; the pooling gradient must
@@ -64,6 +64,27 @@ def _both_paths(request, run):
     with_kernels = run()
     request.getfixturevalue("numpy_path")
     return with_kernels, run()
+
+
+@pytest.mark.parametrize("size", [(3, 8, 8, 4), (2, 9, 7, 5), (1, 3, 2, 1)])
+def test_max_pooling_forward_equals_the_numpy_path_bit_for_bit(size, request):
+    """Both stages (backward reads them), in training and in inference, NaN included."""
+    def run():
+        x = np.random.default_rng(0).integers(-2, 3, size=size).astype(np.float32)
+        x[0, 0, 0, 0] = np.nan
+        pool = layers.MaxPooling2D(2)
+        trained = pool.forward(x, training=True)
+        stages = [array.copy() for stage in pool._cache[1] for array in stage]
+        pool.inference_only = True
+        return trained, pool.forward(x), stages
+
+    fused, plain = _both_paths(request, run)
+    np.testing.assert_array_equal(fused[0], plain[0])
+    np.testing.assert_array_equal(fused[1], plain[1])
+    assert len(fused[2]) == len(plain[2]) == 4
+    for a, b in zip(fused[2], plain[2]):
+        np.testing.assert_array_equal(a, b)
+    assert np.isnan(fused[0][0, 0, 0, 0])
 
 
 @pytest.mark.parametrize("size", [(3, 8, 8, 4), (2, 9, 7, 5), (1, 2, 2, 1)])
@@ -140,6 +161,7 @@ def test_with_numba_the_backward_passes_run_in_the_kernels():
     rows_max = np.ones((1, 4, 2, 2), np.float32)
     small = np.ones((1, 2, 2, 2), np.float32)
     assert kernels.max_pool_2x2_backward(x, rows_max, small, small) is not None
+    assert kernels.max_pool_2x2(x) is not None
     out = np.zeros((1, 4, 4, 2), np.float32)
     cols = np.ones((1, 2, 2, 2 * 2 * 2), np.float32)
     assert kernels.scatter_add_positions(cols, out, (2, 2), (2, 2), (1, 1))
@@ -172,6 +194,9 @@ def test_shapes_that_do_not_fit_leave_the_output_untouched():
     scatter = preparing.kernel("conv_kernels", "scatter_add_positions",
                                (cols, out, 3, 3, 1, 1, 1, 1))
     scatter(cols, out, 3, 3, 1, 1, 1, 1)  # a 3x3 kernel over 2 positions needs 4 + 1 rows
+    assert (out == 7.0).all()
+    pool = preparing.kernel("conv_kernels", "max_pool_2x2", (x, x, x))
+    pool(x, np.zeros((1, 4, 2, 2), np.float32), out)  # a 4x4 result from 4x4 images
     assert (out == 7.0).all()
     image, weights = np.ones((1, 4, 4), np.float32), np.ones((9, 2), np.float32)
     conv = preparing.kernel("conv_kernels", "conv3x3_one_channel",
