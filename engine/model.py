@@ -15,7 +15,7 @@ from .graph import ModelGraph
 from .graph_refs import node_of, output_refs
 from .layers.base import dims_match, format_shape
 from .naming import unique_name
-from .relu_pool import relu_pool_pairs
+from .relu_pool import forward_pooled, relu_pool_pairs
 from .layers.custom import is_call_based as custom_is_call_based
 from .layers.custom import weight_layers as custom_weight_layers
 from . import subclassed
@@ -145,6 +145,8 @@ class Model(TrainingMixin, SurfaceMixin):
         self._plan = self._make_plan(analysis.order)
         self._input_set = {name for name, _, parents in self._plan if not parents}
         self._relu_pools = relu_pool_pairs(self._plan, self.output_names)
+        self._pooled_below = {below: pool for pool, below in self._relu_pools.items()
+                              if below not in self._masked and pool not in self._masked}
         self._build_layers()
         self._symbolic = tensors or trace_graph_calls(self)
 
@@ -437,14 +439,24 @@ class Model(TrainingMixin, SurfaceMixin):
         self._forward_count += 1  # a GradientTape checks that its forward pass is the last
         values, masks = {}, {}
         positions = {name: i for i, name in enumerate(self.input_names)}
+        computed = set()  # poolings computed together with the layer below them
         for name, layer, parents in self._plan:
             layer.inference_only = inference_only
+            if name in computed:
+                continue
             if not parents:
                 values[name] = inputs[positions[name]]
                 continue
             if all(p in self._input_set for p in parents):
                 layer.needs_input_gradient = input_gradients
             x, mask = self._layer_input(layer, parents, values, masks)
+            if inference_only and name in self._pooled_below:  # relu_pool: one pass
+                pool = self._pooled_below[name]
+                pooled = forward_pooled(layer, x, self._nodes[pool])
+                if pooled is not None:
+                    values[pool] = pooled
+                    computed.add(pool)
+                    continue
             outputs = layer.forward_masked(x, training=training, mask=mask)
             if name in self._output_counts:
                 values.update(zip(self.node_output_refs(name), outputs))

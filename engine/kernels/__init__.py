@@ -20,7 +20,8 @@ import os
 
 from .preparing import kernel, numba_module, wait_until_ready
 
-__all__ = ["bias_activation", "conv3x3_one_channel", "cpu_kernels_enabled", "fused_step",
+__all__ = ["bias_activation", "conv3x3_one_channel", "conv3x3_one_channel_pooled",
+           "cpu_kernels_enabled", "fused_step",
            "max_pool_2x2", "max_pool_2x2_backward",
            "numba_installed", "numba_module", "relu_backward", "scatter_add_positions",
            "set_cpu_kernels", "status", "usable", "wait_until_ready"]
@@ -112,6 +113,24 @@ def conv3x3_one_channel(x, kernel, bias, activation: str):
     out = np.empty((x.shape[0], x.shape[1] - 2, x.shape[2] - 2, kernel.shape[1]), np.float32)
     args = (x, kernel, kernel[0, :0] if bias is None else bias, code == 1, out)
     return out if _run(_conv_kernel("conv3x3_one_channel", args), args) else None
+
+
+def conv3x3_one_channel_pooled(x, kernel, bias, activation: str):
+    """`conv3x3_one_channel` and then a 2x2 max pooling (stride 2), in one pass for
+    inference (see `conv_kernels`), or None where the kernel cannot."""
+    code = _ACTIVATION_CODES.get(activation)
+    if code is None or x.ndim != 3 or not usable(x, kernel):
+        return None
+    if bias is not None and (bias.shape != kernel.shape[1:] or not usable(bias)):
+        return None
+    import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
+
+    n, height, width = x.shape
+    filters = kernel.shape[1]
+    rows = np.empty((2, width - 2, filters), np.float32)
+    out = np.empty((n, (height - 2) // 2, (width - 2) // 2, filters), np.float32)
+    args = (x, kernel, kernel[0, :0] if bias is None else bias, code == 1, rows, out)
+    return out if _run(_conv_kernel("conv3x3_one_channel_pooled", args), args) else None
 
 
 def max_pool_2x2(x):

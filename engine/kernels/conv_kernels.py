@@ -173,3 +173,47 @@ def conv3x3_one_channel(x, kernel, bias, relu, out):
                     if relu and total < zero:
                         total = zero
                     out[n, y, x0, f] = total
+
+
+@KERNEL
+def conv3x3_one_channel_pooled(x, kernel, bias, relu, rows, out):
+    """`conv3x3_one_channel` followed by a 2x2 max pooling with stride 2, for inference:
+    two output rows at a time go to `rows` `(2, W - 2, F)`, and only their window maxima to
+    `out` `(N, (H - 2) // 2, (W - 2) // 2, F)`. The full-size convolution output is never
+    written. Same numbers as the two kernels one after the other (`_maximum` is
+    `max_pool_2x2`'s).
+    """
+    n_samples, height, width = x.shape
+    filters = kernel.shape[1]
+    conv_w = width - 2
+    out_h, out_w = (height - 2) // 2, conv_w // 2
+    with_bias = bias.shape[0] == filters
+    if (kernel.shape[0] != 9 or out.shape[0] != n_samples or out.shape[1] != out_h
+            or out.shape[2] != out_w or out.shape[3] != filters or rows.shape[0] != 2
+            or rows.shape[1] != conv_w or rows.shape[2] != filters or out_h < 1 or out_w < 1):
+        return
+    zero = np.float32(0.0)
+    for n in range(n_samples):
+        for i in range(out_h):
+            for k in range(2):
+                y = 2 * i + k
+                for x0 in range(conv_w):
+                    for f in range(filters):
+                        total = (x[n, y, x0] * kernel[0, f] + x[n, y, x0 + 1] * kernel[1, f]
+                                 + x[n, y, x0 + 2] * kernel[2, f]
+                                 + x[n, y + 1, x0] * kernel[3, f]
+                                 + x[n, y + 1, x0 + 1] * kernel[4, f]
+                                 + x[n, y + 1, x0 + 2] * kernel[5, f]
+                                 + x[n, y + 2, x0] * kernel[6, f]
+                                 + x[n, y + 2, x0 + 1] * kernel[7, f]
+                                 + x[n, y + 2, x0 + 2] * kernel[8, f])
+                        if with_bias:
+                            total += bias[f]
+                        if relu and total < zero:
+                            total = zero
+                        rows[k, x0, f] = total
+            for j in range(out_w):
+                for f in range(filters):
+                    out[n, i, j, f] = _maximum(
+                        _maximum(rows[0, 2 * j, f], rows[0, 2 * j + 1, f]),
+                        _maximum(rows[1, 2 * j, f], rows[1, 2 * j + 1, f]))

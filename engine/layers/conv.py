@@ -242,9 +242,7 @@ class _ConvND(_Conv):
         """A one-channel 3x3 convolution, stride 1, with its bias and relu/linear in one
         kernel pass (`engine.kernels.conv3x3_one_channel`), or None where that kernel does
         not apply or cannot run. Backward then builds the patches it needs itself."""
-        if (self.RANK != 2 or x.shape[-1] != 1 or tuple(self.kernel_size) != (3, 3)
-                or tuple(self.strides) != (1, 1) or tuple(self.dilation_rate) != (1, 1)
-                or not kernels.usable(x)):
+        if not self._is_one_channel_3x3(x):
             return None
         geom = self._geometry(x.shape[1:3])
         z = kernels.conv3x3_one_channel(
@@ -254,6 +252,25 @@ class _ConvND(_Conv):
             self._z = self._y = z  # relu or linear: backward reads either
             self._geom, self._cols, self._patch_source = geom, None, x
         return z
+
+    def _is_one_channel_3x3(self, x) -> bool:
+        return (self.RANK == 2 and x.shape[-1] == 1 and tuple(self.kernel_size) == (3, 3)
+                and tuple(self.strides) == (1, 1) and tuple(self.dilation_rate) == (1, 1)
+                and kernels.usable(x))
+
+    def forward_pooled(self, x, pool):
+        """Inference: this convolution and the max pooling `pool` that alone reads it, in one
+        pass where both fit `engine.kernels.conv3x3_one_channel_pooled` (a one-channel 3x3
+        convolution, a 2x2 pooling); None otherwise (`engine.relu_pool`)."""
+        if getattr(pool, "RANK", None) != 2 or not self._is_one_channel_3x3(x):
+            return None
+        geom = self._geometry(x.shape[1:3])
+        pooling = pool._geometry_for((*geom.out_size, self.filters))
+        if not pooling.tiles or tuple(pooling.pool) != (2, 2):
+            return None
+        return kernels.conv3x3_one_channel_pooled(
+            cu.pad(x, geom)[..., 0], self.params["kernel"].reshape(9, self.filters),
+            self.params["bias"] if self.use_bias else None, self._activation.name)
 
     def _finish_block(self, z) -> None:
         """Bias and activation on one block of the output, in place."""

@@ -180,26 +180,35 @@ def test_arrays_the_kernels_do_not_take_go_down_the_numpy_path():
                                              (1, 1))
 
 
+def _prepared(name, args):
+    """The loaded kernel `name` (waiting for it when this is its first call)."""
+    if preparing.kernel("conv_kernels", name, args) is None:
+        assert kernels.wait_until_ready(timeout=120)
+    return preparing.kernel("conv_kernels", name, args)
+
+
 def test_shapes_that_do_not_fit_leave_the_output_untouched():
     """numba does not check indices: the kernels check their loop bounds first (the tiny
     stand-in arrays they are compiled with never fit)."""
     x = np.ones((1, 4, 4, 2), np.float32)
     out = np.full_like(x, 7.0)
     too_big = np.ones((1, 3, 3, 2), np.float32)  # 3 windows of 2 in 4 rows
-    run = preparing.kernel("conv_kernels", "max_pool_2x2_backward",
-                           (x, x, too_big, too_big, False, out))
+    run = _prepared("max_pool_2x2_backward", (x, x, too_big, too_big, False, out))
     run(x, np.ones((1, 4, 2, 2), np.float32), too_big, too_big, False, out)
     assert (out == 7.0).all()
     cols = np.ones((1, 2, 2, 8), np.float32)
-    scatter = preparing.kernel("conv_kernels", "scatter_add_positions",
-                               (cols, out, 3, 3, 1, 1, 1, 1))
+    scatter = _prepared("scatter_add_positions", (cols, out, 3, 3, 1, 1, 1, 1))
     scatter(cols, out, 3, 3, 1, 1, 1, 1)  # a 3x3 kernel over 2 positions needs 4 + 1 rows
     assert (out == 7.0).all()
-    pool = preparing.kernel("conv_kernels", "max_pool_2x2", (x, x, x))
+    pool = _prepared("max_pool_2x2", (x, x, x))
     pool(x, np.zeros((1, 4, 2, 2), np.float32), out)  # a 4x4 result from 4x4 images
     assert (out == 7.0).all()
     image, weights = np.ones((1, 4, 4), np.float32), np.ones((9, 2), np.float32)
-    conv = preparing.kernel("conv_kernels", "conv3x3_one_channel",
-                            (image, weights, weights[0], True, out))
+    conv = _prepared("conv3x3_one_channel", (image, weights, weights[0], True, out))
     conv(image, weights, weights[0], True, out)  # 4x4 images give 2x2 outputs, not 4x4
+    assert (out == 7.0).all()
+    rows = np.zeros((2, 2, 2), np.float32)
+    pooled = _prepared("conv3x3_one_channel_pooled",
+                       (image, weights, weights[0], True, rows, out))
+    pooled(image, weights, weights[0], True, rows, out)  # pooled: 1x1, not 4x4
     assert (out == 7.0).all()

@@ -103,3 +103,45 @@ def test_the_paired_relu_layer_skips_its_relu_backward(monkeypatch):
 
 def _fail(*args, **kwargs):
     raise AssertionError("the relu's backward ran although the pooling took it")
+
+
+def _predictions(model, x, pooled_in_one_pass=True):
+    if not pooled_in_one_pass:
+        model._pooled_below = {}
+    return model.predict(x, batch_size=4, verbose=0)
+
+
+@pytest.mark.parametrize("size", [(9, 9, 1), (12, 11, 1), (10, 10, 3)])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_predictions_with_the_pooling_in_the_conv_pass_equal_those_without(size, padding,
+                                                                          monkeypatch):
+    """Inference may run a one-channel 3x3 conv and its 2x2 pooling as one kernel pass
+    (`Conv2D.forward_pooled`); other convs take the usual way. Same numbers bit for bit."""
+    pytest.importorskip("numba")
+    passes = []
+    one_pass = kernels.conv3x3_one_channel_pooled
+    monkeypatch.setattr(kernels, "conv3x3_one_channel_pooled",
+                        lambda *args: passes.append(1) or one_pass(*args))
+
+    def model():
+        backend.set_seed(0)
+        return Sequential([Input(size), layers.Conv2D(4, 3, activation="relu", padding=padding),
+                           layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(3)])
+
+    x = np.random.default_rng(0).normal(size=(6, *size)).astype(np.float32)
+    _predictions(model(), x)
+    assert kernels.wait_until_ready(timeout=120)
+    fused = model()
+    assert fused._pooled_below == {fused.layers[0].name: fused.layers[1].name}
+    passes.clear()
+    np.testing.assert_array_equal(_predictions(fused, x),
+                                  _predictions(model(), x, pooled_in_one_pass=False))
+    assert len(passes) == (2 if size[-1] == 1 else 0)  # one per batch of 4 for grayscale
+
+
+def test_a_training_forward_never_takes_the_pooling_into_the_conv():
+    model = _convnet()
+    pool = model.layers[1]
+    pool._cache = None
+    _gradients(model)
+    assert pool._cache is not None  # the pooling ran itself and kept what backward needs
