@@ -113,7 +113,7 @@ def main() -> int:
     images = x[:4096].reshape(-1, 28, 28, 1)
     on, off, ratio = fit_speedup(kernels, models.engine_convnet, images, y[:4096])
     print(f"  {'Keras MNIST convnet b128':22s} {on:9,.0f} / {off:9,.0f}  speed-up {ratio:.2f}x "
-          "(one-channel conv, bias + relu, relu and max-pool backward, col2im, Adam)")
+          "(one-channel conv, max pooling and its backward, col2im, bias + relu, Adam)")
     return 0
 
 
