@@ -137,42 +137,51 @@ def scatter_add_positions(cols, out, kernel_h, kernel_w, stride_h, stride_w,
 
 
 @KERNEL
-def conv3x3_one_channel(x, kernel, bias, relu, out):
-    """`out = activation(conv(x, kernel) + bias)` for a one-channel image and a 3x3 kernel,
-    stride 1 (a grayscale first layer): `x` `(N, H, W)` already padded, `kernel` `(9, F)`,
-    `bias` `(F,)` or empty, `out` `(N, H - 2, W - 2, F)`.
+def _conv3x3_row(x, kernel, bias, with_bias, relu, n, y, row):
+    """Output row `y` of sample `n` of `conv3x3_one_channel` into `row` `(W - 2, F)`.
 
     The nine taps are written out so that the loop over filters is the innermost one and
     vectorises; loops over taps or channels there did not (4.6 ms against 1.2 ms on the
-    Keras MNIST convnet's first conv at batch 128, Intel Xeon Sapphire Rapids). im2col
-    with a 9-column GEMM took 2.4 ms: it writes and reads a patch matrix for nine numbers
-    per output.
+    Keras MNIST convnet's first conv at batch 128, Intel Xeon Sapphire Rapids). Arrays go
+    to this helper once a row: per element, the reference counts cost 40x (see
+    `optimizer_kernels`).
+    """
+    zero = np.float32(0.0)
+    for x0 in range(row.shape[0]):
+        for f in range(row.shape[1]):
+            total = (x[n, y, x0] * kernel[0, f] + x[n, y, x0 + 1] * kernel[1, f]
+                     + x[n, y, x0 + 2] * kernel[2, f]
+                     + x[n, y + 1, x0] * kernel[3, f]
+                     + x[n, y + 1, x0 + 1] * kernel[4, f]
+                     + x[n, y + 1, x0 + 2] * kernel[5, f]
+                     + x[n, y + 2, x0] * kernel[6, f]
+                     + x[n, y + 2, x0 + 1] * kernel[7, f]
+                     + x[n, y + 2, x0 + 2] * kernel[8, f])
+            if with_bias:
+                total += bias[f]
+            if relu and total < zero:
+                total = zero
+            row[x0, f] = total
+
+
+@KERNEL
+def conv3x3_one_channel(x, kernel, bias, relu, out):
+    """`out = activation(conv(x, kernel) + bias)` for a one-channel image and a 3x3 kernel,
+    stride 1 (a grayscale first layer): `x` `(N, H, W)` already padded, `kernel` `(9, F)`,
+    `bias` `(F,)` or empty, `out` `(N, H - 2, W - 2, F)`. im2col with a 9-column GEMM took
+    2.4 ms where this takes 1.2 (see `_conv3x3_row`): it writes and reads a patch matrix
+    for nine numbers per output.
     """
     n_samples, height, width = x.shape
     filters = kernel.shape[1]
     out_h, out_w = height - 2, width - 2
-    with_bias = bias.shape[0] == filters
     if (kernel.shape[0] != 9 or out.shape[0] != n_samples or out.shape[1] != out_h
             or out.shape[2] != out_w or out.shape[3] != filters or out_h < 1 or out_w < 1):
         return
-    zero = np.float32(0.0)
+    with_bias = bias.shape[0] == filters
     for n in range(n_samples):
         for y in range(out_h):
-            for x0 in range(out_w):
-                for f in range(filters):
-                    total = (x[n, y, x0] * kernel[0, f] + x[n, y, x0 + 1] * kernel[1, f]
-                             + x[n, y, x0 + 2] * kernel[2, f]
-                             + x[n, y + 1, x0] * kernel[3, f]
-                             + x[n, y + 1, x0 + 1] * kernel[4, f]
-                             + x[n, y + 1, x0 + 2] * kernel[5, f]
-                             + x[n, y + 2, x0] * kernel[6, f]
-                             + x[n, y + 2, x0 + 1] * kernel[7, f]
-                             + x[n, y + 2, x0 + 2] * kernel[8, f])
-                    if with_bias:
-                        total += bias[f]
-                    if relu and total < zero:
-                        total = zero
-                    out[n, y, x0, f] = total
+            _conv3x3_row(x, kernel, bias, with_bias, relu, n, y, out[n, y])
 
 
 @KERNEL
@@ -187,31 +196,15 @@ def conv3x3_one_channel_pooled(x, kernel, bias, relu, rows, out):
     filters = kernel.shape[1]
     conv_w = width - 2
     out_h, out_w = (height - 2) // 2, conv_w // 2
-    with_bias = bias.shape[0] == filters
     if (kernel.shape[0] != 9 or out.shape[0] != n_samples or out.shape[1] != out_h
             or out.shape[2] != out_w or out.shape[3] != filters or rows.shape[0] != 2
             or rows.shape[1] != conv_w or rows.shape[2] != filters or out_h < 1 or out_w < 1):
         return
-    zero = np.float32(0.0)
+    with_bias = bias.shape[0] == filters
     for n in range(n_samples):
         for i in range(out_h):
-            for k in range(2):
-                y = 2 * i + k
-                for x0 in range(conv_w):
-                    for f in range(filters):
-                        total = (x[n, y, x0] * kernel[0, f] + x[n, y, x0 + 1] * kernel[1, f]
-                                 + x[n, y, x0 + 2] * kernel[2, f]
-                                 + x[n, y + 1, x0] * kernel[3, f]
-                                 + x[n, y + 1, x0 + 1] * kernel[4, f]
-                                 + x[n, y + 1, x0 + 2] * kernel[5, f]
-                                 + x[n, y + 2, x0] * kernel[6, f]
-                                 + x[n, y + 2, x0 + 1] * kernel[7, f]
-                                 + x[n, y + 2, x0 + 2] * kernel[8, f])
-                        if with_bias:
-                            total += bias[f]
-                        if relu and total < zero:
-                            total = zero
-                        rows[k, x0, f] = total
+            _conv3x3_row(x, kernel, bias, with_bias, relu, n, 2 * i, rows[0])
+            _conv3x3_row(x, kernel, bias, with_bias, relu, n, 2 * i + 1, rows[1])
             for j in range(out_w):
                 for f in range(filters):
                     out[n, i, j, f] = _maximum(
