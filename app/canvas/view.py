@@ -153,16 +153,27 @@ class Minimap(QGraphicsView):
         self.hide()
 
     def place(self):
-        self.move(self.main.viewport().width() - self.SIZE[0] - 12,
-                  self.main.viewport().height() - self.SIZE[1] - 12)
+        """Bottom right of the viewport (which a band above it, such as the training note's,
+        moves down inside the view)."""
+        viewport = self.main.viewport().geometry()
+        self.move(viewport.right() + 1 - self.SIZE[0] - 12,
+                  viewport.bottom() + 1 - self.SIZE[1] - 12)
+
+    def _has_room(self) -> bool:
+        """Whether the viewport is large enough that the map leaves most of it in view
+        (in a canvas barely wider than the map, it would hide the blocks it maps)."""
+        viewport = self.main.viewport()
+        return viewport.width() >= 2 * self.SIZE[0] and viewport.height() >= 2 * self.SIZE[1]
 
     def refresh(self, *args):
         self._timer.start()
 
     def _update_now(self):
+        if self.scene() is None:  # the scene went first (a closing window): nothing to map
+            return
         rect = self.scene().itemsBoundingRect()
         visible = self.main.mapToScene(self.main.viewport().rect()).boundingRect()
-        needed = not rect.isEmpty() and not visible.contains(rect)
+        needed = not rect.isEmpty() and not visible.contains(rect) and self._has_room()
         self.setVisible(needed)
         if needed:
             self.fitInView(rect.united(visible).adjusted(-30, -30, 30, 30), Qt.KeepAspectRatio)

@@ -11,10 +11,12 @@ from PySide6.QtWidgets import QLabel
 EDIT_ACTIONS = ("undo", "redo", "cut", "paste", "delete", "auto_layout", "compile", "new",
                 "open")
 NOTE = "Training in progress — the model is read-only until the run ends."
+NOTE_GAP = 6  # pixels above and below the note, in the band it takes above the canvas
 
 
 class CanvasLock(QObject):
-    """`lock()` / `unlock()` the window's model editing; the note follows the canvas size."""
+    """`lock()` / `unlock()` the window's model editing; the note follows the canvas size and
+    sits in a band above the canvas's viewport (the blocks move down, none is covered)."""
 
     def __init__(self, window):
         super().__init__(window)
@@ -22,6 +24,7 @@ class CanvasLock(QObject):
         self.locked = False
         self.note = QLabel(NOTE, window.view)
         self.note.setObjectName("trainingLockNote")
+        self.note.setToolTip(NOTE)
         self.note.setAlignment(Qt.AlignCenter)
         self.note.setStyleSheet(
             "QLabel#trainingLockNote { background: rgba(37, 99, 235, 230); color: white; "
@@ -67,13 +70,22 @@ class CanvasLock(QObject):
         w.actions["undo"].setEnabled(w.document.undo_stack.canUndo())
         w.actions["redo"].setEnabled(w.document.undo_stack.canRedo())
         self.note.hide()
+        w.view.setViewportMargins(0, 0, 0, 0)
 
     def _place(self):
+        """The note on one line (shortened to fit, in full as its tooltip) in a band above
+        the canvas's viewport, so it covers no block."""
         view = self.window.view
-        self.note.setWordWrap(self.note.sizeHint().width() > view.width() - 16)
-        self.note.setMaximumWidth(max(120, view.width() - 16))
+        room = max(60, view.width() - 16 - self._padding())
+        self.note.setText(self.note.fontMetrics().elidedText(NOTE, Qt.ElideRight, room))
         self.note.adjustSize()
-        self.note.move(max(8, (view.width() - self.note.width()) // 2), 10)
+        view.setViewportMargins(0, self.note.height() + 2 * NOTE_GAP, 0, 0)
+        self.note.move(max(8, (view.width() - self.note.width()) // 2), NOTE_GAP)
+
+    def _padding(self) -> int:
+        """Width the note's frame and padding add to its text."""
+        return self.note.sizeHint().width() - self.note.fontMetrics().horizontalAdvance(
+            self.note.text())
 
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Resize and not self.note.isHidden():

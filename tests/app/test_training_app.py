@@ -42,15 +42,22 @@ def test_that_the_chart_holds_the_points_of_a_two_epoch_run(qtbot, trained_windo
 
 def test_that_the_canvas_is_read_only_while_training(qtbot, trained_window):
     window = trained_window
+    window.show()
+    top = window.view.viewport().geometry().top()
     window.training_panel.form.epochs.setValue(10_000)
     with qtbot.waitSignal(window.training_controller.batch_ended, timeout=10_000):
         window.training_panel.train()
     assert not window.view.isInteractive() and not window.palette.isEnabled()
-    assert not window.training_lock.note.isHidden()
+    note = window.training_lock.note
+    assert not note.isHidden()
+    # one line, in a band above the blocks: it covers none of them
+    assert note.geometry().bottom() < window.view.viewport().geometry().top()
+    assert note.height() < 2 * note.fontMetrics().height() + 20
     assert not window.actions["delete"].isEnabled()
     with qtbot.waitSignal(window.training_controller.running_changed, timeout=5000):
         window.training_panel.stop_button.click()
-    assert window.view.isInteractive() and window.training_lock.note.isHidden()
+    assert window.view.isInteractive() and note.isHidden()
+    assert window.view.viewport().geometry().top() == top
 
 
 def test_that_a_best_checkpoint_loads_spec_weights_and_history(qtbot, trained_window, tmp_path):
