@@ -27,7 +27,7 @@ def relu_pool_pairs(plan, output_names) -> dict:
     A pair is a node whose layer has `backward_through_relu` (max pooling), fed by exactly
     one node whose layer ends in a relu and can start backward at its pre-activation
     (Dense, convolutions, Activation("relu")), where nothing else reads that node's output
-    and it is not a model output.
+    and it is not a model output. Both must be the engine's own classes, not subclasses.
 
     Args:
         plan: `Model._plan`, `(node name, layer, parent references)` in execution order.
@@ -38,7 +38,8 @@ def relu_pool_pairs(plan, output_names) -> dict:
     layers = {name: layer for name, layer, _ in plan}
     pairs = {}
     for name, layer, parents in plan:
-        if not hasattr(layer, "backward_through_relu") or len(parents) != 1:
+        if not (_built_in(layer) and hasattr(layer, "backward_through_relu")) \
+                or len(parents) != 1:
             continue
         below = layers.get(parents[0])  # None for a later output of a layer ("lstm:1")
         if below is not None and readers[parents[0]] == 1 and _ends_in_relu(below):
@@ -47,8 +48,14 @@ def relu_pool_pairs(plan, output_names) -> dict:
 
 
 def _ends_in_relu(layer) -> bool:
-    return getattr(layer, "activation", None) == "relu" and hasattr(
+    return _built_in(layer) and getattr(layer, "activation", None) == "relu" and hasattr(
         layer, "backward_from_preactivation")
+
+
+def _built_in(layer) -> bool:
+    """An engine layer class itself: a user's subclass may override forward or backward,
+    which the pair would pass by."""
+    return type(layer).__module__.startswith("engine.layers.")
 
 
 def forward_pooled(layer, x, pool):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from engine import Input, Model, Sequential, backend, kernels, layers
+from engine.relu_pool import relu_pool_pairs
 
 
 def _convnet(activation="relu", pool=None, conv_input=(9, 9, 1)):
@@ -145,3 +146,21 @@ def test_a_training_forward_never_takes_the_pooling_into_the_conv():
     pool._cache = None
     _gradients(model)
     assert pool._cache is not None  # the pooling ran itself and kept what backward needs
+
+
+class _DoubledConv(layers.Conv2D):
+    """A user's subclass whose forward differs from Conv2D's."""
+
+    def forward(self, x, training=False):
+        return super().forward(x, training) * 2.0
+
+
+def test_a_users_subclass_is_never_paired():
+    """The pair would pass its own forward and backward by."""
+    def plan(conv):
+        return [("in", None, []), ("conv", conv, ["in"]),
+                ("pool", layers.MaxPooling2D(2), ["conv"])]
+
+    assert relu_pool_pairs(plan(layers.Conv2D(2, 3, activation="relu")), ["pool"]) == {
+        "pool": "conv"}
+    assert relu_pool_pairs(plan(_DoubledConv(2, 3, activation="relu")), ["pool"]) == {}
