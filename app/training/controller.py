@@ -83,11 +83,12 @@ class TrainingController(QObject):
         self._run_id += 1
         self.job = job
         self._paused = False
-        # Garbage holding Qt objects is destroyed now, before the run, rather than at some
-        # moment during it (a full collection can take tens of milliseconds).
+        # The GUI's garbage (Qt wrappers among it) is destroyed now, in this thread: during
+        # the run, Python's collector runs in whichever thread allocates, and the training
+        # thread would destroy those Qt objects outside the thread they belong to.
         gc.collect()
         callbacks = build_callbacks(job.settings, job.checkpoint_pattern(), _has_validation(job))
-        self._worker = TrainingWorker(self._run_id, job, callbacks)
+        self._worker = TrainingWorker(job, callbacks)
         # A plain Python thread that touches no Qt object; its messages come through the
         # worker's queue, drained by `_poll` here in the GUI thread. A daemon, so that a run
         # stuck inside a NumPy call cannot keep the process alive after the user quit anyway.

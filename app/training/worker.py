@@ -22,7 +22,7 @@ from engine.errors import LayerCraftError
 
 from .job import TrainingJob
 
-BATCH_INTERVAL_S = 0.1  # at most ~10 batch signals per second (each costs the GUI the GIL)
+BATCH_INTERVAL_S = 0.1  # at most ~10 batch messages per second (the GUI handles each)
 
 
 class _MessageBridge(cb.Callback):
@@ -95,8 +95,7 @@ def _is_number(value) -> bool:
 class TrainingWorker:
     """Builds the model for `job`, fits it, and reports through messages in `outbox`."""
 
-    def __init__(self, run_id: int, job: TrainingJob, extra_callbacks=()):
-        self.run_id = run_id
+    def __init__(self, job: TrainingJob, extra_callbacks=()):
         self.outbox = queue.SimpleQueue()
         self.job = job
         self.batch_size = int(job.settings["batch_size"])
