@@ -245,9 +245,7 @@ class _ConvND(_Conv):
         if not self._is_one_channel_3x3(x):
             return None
         geom = self._geometry(x.shape[1:3])
-        z = kernels.conv3x3_one_channel(
-            cu.pad(x, geom)[..., 0], self.params["kernel"].reshape(9, self.filters),
-            self.params["bias"] if self.use_bias else None, self._activation.name)
+        z = kernels.conv3x3_one_channel(*self._one_channel_arguments(x, geom))
         if z is not None and not self.inference_only:  # inference keeps no state
             self._z = self._y = z  # relu or linear: backward reads either
             self._geom, self._cols, self._patch_source = geom, None, x
@@ -257,6 +255,12 @@ class _ConvND(_Conv):
         return (self.RANK == 2 and x.shape[-1] == 1 and tuple(self.kernel_size) == (3, 3)
                 and tuple(self.strides) == (1, 1) and tuple(self.dilation_rate) == (1, 1)
                 and kernels.usable(x))
+
+    def _one_channel_arguments(self, x, geom) -> tuple:
+        """The one-channel kernels' arguments: padded images `(N, H, W)`, the `(9, F)`
+        kernel, the bias (or None) and the activation's name."""
+        return (cu.pad(x, geom)[..., 0], self.params["kernel"].reshape(9, self.filters),
+                self.params["bias"] if self.use_bias else None, self._activation.name)
 
     def forward_pooled(self, x, pool):
         """Inference: this convolution and the max pooling `pool` that alone reads it, in one
@@ -268,9 +272,7 @@ class _ConvND(_Conv):
         pooling = pool._geometry_for((*geom.out_size, self.filters))
         if not pooling.tiles or tuple(pooling.pool) != (2, 2):
             return None
-        return kernels.conv3x3_one_channel_pooled(
-            cu.pad(x, geom)[..., 0], self.params["kernel"].reshape(9, self.filters),
-            self.params["bias"] if self.use_bias else None, self._activation.name)
+        return kernels.conv3x3_one_channel_pooled(*self._one_channel_arguments(x, geom))
 
     def _finish_block(self, z) -> None:
         """Bias and activation on one block of the output, in place."""
