@@ -103,25 +103,21 @@ def conv3x3_one_channel(x, kernel, bias, activation: str):
     """`activation(conv(x, kernel) + bias)` of padded one-channel images `x` `(N, H, W)`
     with a `(9, F)` kernel (`bias` None: none), stride 1, in one pass (see `conv_kernels`);
     None where the kernel cannot (another activation, arrays it does not take)."""
-    code = _ACTIVATION_CODES.get(activation)
-    if code is None or x.ndim != 3 or not usable(x, kernel):
-        return None
-    if bias is not None and (bias.shape != kernel.shape[1:] or not usable(bias)):
+    relu = _one_channel_relu(x, kernel, bias, activation)
+    if relu is None:
         return None
     import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
 
     out = np.empty((x.shape[0], x.shape[1] - 2, x.shape[2] - 2, kernel.shape[1]), np.float32)
-    args = (x, kernel, kernel[0, :0] if bias is None else bias, code == 1, out)
+    args = (x, kernel, kernel[0, :0] if bias is None else bias, relu, out)
     return out if _run(_conv_kernel("conv3x3_one_channel", args), args) else None
 
 
 def conv3x3_one_channel_pooled(x, kernel, bias, activation: str):
     """`conv3x3_one_channel` and then a 2x2 max pooling (stride 2), in one pass for
     inference (see `conv_kernels`), or None where the kernel cannot."""
-    code = _ACTIVATION_CODES.get(activation)
-    if code is None or x.ndim != 3 or not usable(x, kernel):
-        return None
-    if bias is not None and (bias.shape != kernel.shape[1:] or not usable(bias)):
+    relu = _one_channel_relu(x, kernel, bias, activation)
+    if relu is None:
         return None
     import numpy as np  # noqa: PLC0415 - loaded by now (the arrays are NumPy's)
 
@@ -129,8 +125,19 @@ def conv3x3_one_channel_pooled(x, kernel, bias, activation: str):
     filters = kernel.shape[1]
     rows = np.empty((2, width - 2, filters), np.float32)
     out = np.empty((n, (height - 2) // 2, (width - 2) // 2, filters), np.float32)
-    args = (x, kernel, kernel[0, :0] if bias is None else bias, code == 1, rows, out)
+    args = (x, kernel, kernel[0, :0] if bias is None else bias, relu, rows, out)
     return out if _run(_conv_kernel("conv3x3_one_channel_pooled", args), args) else None
+
+
+def _one_channel_relu(x, kernel, bias, activation: str):
+    """The one-channel kernels' `relu` flag for `activation` (relu or linear), or None
+    where they cannot take these arrays or that activation."""
+    code = _ACTIVATION_CODES.get(activation)
+    if code is None or x.ndim != 3 or not usable(x, kernel):
+        return None
+    if bias is not None and (bias.shape != kernel.shape[1:] or not usable(bias)):
+        return None
+    return code == 1
 
 
 def max_pool_2x2(x):
