@@ -15,11 +15,11 @@ A numba kernel doing each direction in one pass (keeping each window's winner) w
 removed: on 128x26x26x32 it took 4.7-8.9 ms forward where these stages take 1.8-2.6 ms, and
 fit and predict of the Keras MNIST convnet ran 4% and 15% faster without it (AMD EPYC).
 A kernel that computes these same two stages sample by sample (`engine.kernels.max_pool_2x2`,
-bit for bit the same) takes 0.70 ms where they take 1.37 ms (Intel Xeon Sapphire Rapids),
-and runs the 2x2 case on float32 CPU arrays. Backward: the stages' compare, product and difference passes over strided
-views cost 4.6 ms on that array, and a kernel that repeats their arithmetic per element
-(`engine.kernels.max_pool_2x2_backward`, bit for bit the same result) 1.5 ms (Intel Xeon,
-Sapphire Rapids). It takes the 2x2 case on float32 CPU arrays; the rest runs the stages.
+bit for bit the same) takes 0.70 ms where they take 1.37 ms (Intel Xeon Sapphire Rapids).
+Backward, the stages' compare, product and difference passes over strided views cost 4.6 ms
+on that array, and a kernel that repeats their arithmetic per element
+(`engine.kernels.max_pool_2x2_backward`, bit for bit the same result) 1.5 ms. The kernels
+take the 2x2 case on float32 CPU arrays; the rest runs the stages.
 """
 
 from .. import backend, kernels
