@@ -24,10 +24,12 @@ from .series import Series, SmoothedSeries
 
 REDRAW_MS = 80  # ~12 redraws per second at most, when drawing is cheap
 MAX_REDRAW_MS = 1000
-# Keep drawing under ~5% of the GUI thread's time. Training's matrix products use every core,
-# and each waits for its slowest thread, so a core busy painting slows training about twice
-# as much as the time it paints: 10% cost 18% of the throughput on 2 cores, 5% costs ~5%.
-DRAW_SHARE = 0.05
+# Keep drawing under ~2.5% of the GUI thread's time. Training's matrix products use every
+# core, and each waits for its slowest thread, and pyqtgraph paints in Python, holding the GIL
+# the training thread needs: 10% cost 18% of the throughput on 2 cores (AMD EPYC), and GUI
+# training of the MLP example ran at 0.86 of headless with 2.5% against 0.82 with 5% (mean of
+# five paired bench/gui.py runs, Intel Xeon). Each plot then redraws about once a second.
+DRAW_SHARE = 0.025
 
 
 class LiveCharts(QWidget):

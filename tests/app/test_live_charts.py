@@ -60,10 +60,10 @@ def test_that_paints_after_a_redraw_count_toward_the_drawing_budget(charts):
     charts._build_missing_plots()
     charts._redraw()
     charts.add_epoch(1, {"loss": 1.0})
-    charts.graphics.painted_s += 0.040  # Qt painted linked axes for 40 ms since
+    charts.graphics.painted_s += 0.020  # Qt painted linked axes for 20 ms since
     charts._redraw()
-    # 40 ms is at most DRAW_SHARE of the time: the next redraw waits 40 / 0.05 = 800 ms
-    assert charts.timer.interval() >= 40 / charts_module.DRAW_SHARE
+    # 20 ms is at most DRAW_SHARE of the time: the next redraw waits 20 / 0.025 = 800 ms
+    assert charts.timer.interval() >= 20 / charts_module.DRAW_SHARE
 
 
 def test_that_hidden_charts_build_nothing_until_shown(charts, qtbot):
