@@ -38,6 +38,9 @@ class LiveCharts(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("lossChart")
+        # Runs only while something waits to be drawn (see `dirty`): an idle window, or
+        # charts out of view, wake nothing.
+        self.timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
         self.batch: dict[str, SmoothedSeries] = {}
         self.epoch: dict[str, Series] = {}
         self.plots: dict[str, ChartPlot] = {}
@@ -54,8 +57,6 @@ class LiveCharts(QWidget):
         self._training = False  # between the controller's started and stopped  # plot key -> `redraws` count when last drawn
         self._missing: dict = {}  # plots asked for and not placed yet: key -> built or None
         self._build()
-        self.timer = QTimer(self, interval=REDRAW_MS, timeout=self._redraw)
-        self.timer.start()
 
     # ----- layout ------------------------------------------------------------------------------
     def _build(self):
@@ -270,6 +271,17 @@ class LiveCharts(QWidget):
         return record
 
     # ----- drawing -------------------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        """Whether changes wait to be drawn; setting it starts the redraw timer."""
+        return self._dirty
+
+    @dirty.setter
+    def dirty(self, value: bool) -> None:
+        self._dirty = value
+        if value and not self.timer.isActive():
+            self.timer.start()
+
     def _mark_dirty(self, *args):
         self._changed.add(("all", None))
         self.dirty = True
@@ -299,13 +311,15 @@ class LiveCharts(QWidget):
         so that drawing takes at most DRAW_SHARE of the time.
         """
         if not self.dirty or not self.isVisible():
-            return  # hidden: keep the changes for showEvent, spend no time drawing
+            self.timer.stop()  # hidden: keep the changes for showEvent, spend no time drawing
+            return
         if self._missing:
             self._build_next_plot()  # this tick's work; curves are drawn on later ticks
             return
         pending = self._pending_keys()
         if not pending:
             self.dirty = False
+            self.timer.stop()
             return
         started, painted = time.perf_counter(), self.graphics.painted_s
         # The plot waiting longest goes next: the loss changes with every batch, and taking

@@ -178,3 +178,19 @@ def test_that_the_best_label_follows_the_log_scale(charts):
     charts.log_check.setChecked(True)
     draw_all(charts)
     assert charts.plots["loss"].best_label.pos().y() == pytest.approx(math.log10(0.7))
+
+
+def test_that_the_redraw_timer_runs_only_while_something_waits_to_be_drawn(charts, qtbot):
+    """An idle window, or charts out of view, wake nothing (every wake takes the GIL from a
+    training thread, and keeps a laptop's CPU awake)."""
+    feed_first_epoch(charts)
+    assert charts.timer.isActive()
+    qtbot.waitUntil(lambda: not charts.timer.isActive(), timeout=5000)
+    assert not charts.dirty and len(charts.plots) == 3  # drawn, then stopped
+    charts.hide()
+    charts.add_epoch(1, {"loss": 1.0})
+    qtbot.waitUntil(lambda: not charts.timer.isActive(), timeout=2000)  # out of view
+    assert charts.dirty  # kept for when the charts come back
+    charts.show()
+    qtbot.waitUntil(lambda: not charts.timer.isActive(), timeout=5000)
+    assert not charts.dirty and len(charts.plots["loss"].train_curve.xData) == 2
