@@ -279,8 +279,8 @@ class LiveCharts(QWidget):
     @dirty.setter
     def dirty(self, value: bool) -> None:
         self._dirty = value
-        if value and not self.timer.isActive():
-            self.timer.start()
+        if value and self.isVisible() and not self.timer.isActive():
+            self.timer.start()  # out of view, showEvent starts it
 
     def _mark_dirty(self, *args):
         self._changed.add(("all", None))
