@@ -21,7 +21,7 @@ import os
 from .preparing import kernel, numba_module, wait_until_ready
 
 __all__ = ["bias_activation", "conv3x3_one_channel", "conv3x3_one_channel_pooled",
-           "cpu_kernels_enabled", "fused_step",
+           "cpu_kernels_enabled", "fused_step", "im2col",
            "max_pool_2x2", "max_pool_2x2_backward",
            "numba_installed", "numba_module", "relu_backward", "scatter_add_positions",
            "set_cpu_kernels", "status", "usable", "wait_until_ready"]
@@ -165,6 +165,15 @@ def max_pool_2x2_backward(x, rows_max, result, grad, relu_below=False):
     out = np.empty_like(x)
     args = (x, rows_max, result, grad, bool(relu_below), out)
     return out if _run(_conv_kernel("max_pool_2x2_backward", args), args) else None
+
+
+def im2col(padded, out, kernel_size, strides, dilation) -> bool:
+    """Every window of `padded` `(N, H, W, C)` into `out` `(N, out_h, out_w, kh * kw * C)`
+    (see `conv_kernels`) and True; False where the kernel cannot take the arrays."""
+    if padded.ndim != 4 or out.ndim != 4 or not usable(padded, out):
+        return False
+    args = (padded, out, *(int(n) for n in (*kernel_size, *strides, *dilation)))
+    return _run(_conv_kernel("im2col", args), args)
 
 
 def scatter_add_positions(cols, out, kernel_size, strides, dilation) -> bool:

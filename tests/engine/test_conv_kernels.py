@@ -1,5 +1,5 @@
-"""The convnet kernels (2x2 max pooling and its backward, col2im adds, the one-channel 3x3
-convolution) compute what NumPy computes.
+"""The convnet kernels (2x2 max pooling and its backward, im2col, col2im adds, the
+one-channel 3x3 convolution) compute what NumPy computes.
 
 Layers run forward and backward with the kernels on and off; the pooling gradient must
 agree bit for bit (ties and NaN included), convolutions to float32 rounding (a GEMM sums in
@@ -11,6 +11,7 @@ import pytest
 
 from engine import Input, Sequential, backend, kernels, layers
 from engine.kernels import preparing
+from engine.layers import conv_utils as cu
 
 pytest.importorskip("numba")
 
@@ -146,6 +147,27 @@ def test_a_one_channel_3x3_conv_equals_the_numpy_path(padding, activation, use_b
         np.testing.assert_allclose(fused[2][key], plain[2][key], rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize(("kernel_size", "strides", "dilation", "padding", "channels"),
+                         [(3, 1, 1, "valid", 32), (3, 1, 1, "valid", 1), (3, 2, 1, "same", 3),
+                          ((2, 3), 1, 2, "same", 4), (5, (1, 2), 1, "valid", 1)])
+def test_im2col_equals_the_numpy_path_bit_for_bit(kernel_size, strides, dilation, padding,
+                                                   channels, request):
+    """Every window copied, whatever the kernel size, stride, dilation and padding."""
+    def run():
+        x = np.random.default_rng(0).normal(size=(3, 9, 10, channels)).astype(np.float32)
+        conv = layers.Conv2D(4, kernel_size, strides=strides, dilation_rate=dilation,
+                             padding=padding)
+        Sequential([Input(x.shape[1:]), conv])
+        patches = cu.im2col(x, conv._geometry(x.shape[1:3]))
+        if kernels.cpu_kernels_enabled():
+            assert preparing.kernel("conv_kernels", "im2col", (x, x, 1, 1, 1, 1, 1, 1))
+        return patches
+
+    fused, plain = _both_paths(request, run)
+    assert fused.flags.c_contiguous and fused.shape == plain.shape
+    np.testing.assert_array_equal(fused, plain)
+
+
 def test_the_one_channel_conv_kernel_takes_only_its_case():
     x = np.ones((2, 5, 5), np.float32)
     kernel = np.ones((9, 4), np.float32)
@@ -212,3 +234,13 @@ def test_shapes_that_do_not_fit_leave_the_output_untouched():
                        (image, weights, weights[0], True, rows, out))
     pooled(image, weights, weights[0], True, rows, out)  # pooled: 1x1, not 4x4
     assert (out == 7.0).all()
+    patches = np.full((1, 3, 3, 8), 7.0, np.float32)
+    im2col = _prepared("im2col", (x, patches, 2, 2, 1, 1, 1, 1))
+    im2col(x, patches, 2, 2, 1, 1, 1, 1)  # 2x2 windows of 4x4 images: 3x3 of them, 8 wide
+    assert not (patches == 7.0).any()
+    im2col(x, patches, 3, 3, 1, 1, 1, 1)  # 3x3 windows: 2x2 of them, and 18 wide
+    im2col(x, patches, 2, 2, 2, 2, 1, 1)  # stride 2: 2x2 of them
+    im2col(x[:, :3], patches, 2, 2, 1, 1, 1, 1)  # 3 rows give 2 window rows
+    patches[...] = 7.0
+    im2col(x, patches, 2, 2, 1, 1, 2, 2)  # dilation 2: 2x2 of them
+    assert (patches == 7.0).all()
