@@ -1,5 +1,5 @@
-"""Convnet passes in one pass each (numba): 2x2 max pooling, its routing, col2im, and a
-one-channel 3x3 convolution.
+"""Convnet passes in one pass each (numba): 2x2 max pooling, its routing, im2col, col2im,
+and a one-channel 3x3 convolution.
 
 - `max_pool_2x2` computes NumPy's two stages (`engine.layers.pooling_tiled`) sample by
   sample: 0.70 ms against 1.37 ms on 128x26x26x32 (Intel Xeon Sapphire Rapids). An
@@ -11,6 +11,8 @@ one-channel 3x3 convolution.
   input cell is written once. It repeats the stages' arithmetic per element (a product
   with the 0/1 of "this cell is the stage's maximum", then the difference for the other
   cell), so it equals NumPy bit for bit, ties and NaN included.
+- `im2col` copies every window of a padded input into one row of the patch matrix: NumPy's
+  copy of the 6-D window view runs inner loops only `channels` long.
 - `scatter_add_positions` adds a convolution's per-position columns back into its padded
   input (col2im) in NumPy's order: kernel position after kernel position, so every sum
   is taken in the same order as the NumPy path's slice adds.
