@@ -6,6 +6,7 @@ not saved: a record saved mid-run would claim "running" after the app had closed
 """
 
 import datetime
+import functools
 
 from engine.callbacks import metric_direction
 
@@ -21,6 +22,23 @@ def best_values(history: dict) -> dict:
         if finite and direction and key != "learning_rate":
             best[key] = min(finite) if direction == "min" else max(finite)
     return best
+
+
+@functools.cache
+def _direction(key: str):
+    """`metric_direction` once per key: it runs regular expressions, and short epochs end
+    dozens of times a second."""
+    return metric_direction(key) if key != "learning_rate" else None
+
+
+def _keep_best(best: dict, key: str, value: float) -> None:
+    """`best_values` one value at a time (it went over the whole history every epoch)."""
+    direction = _direction(key)
+    if value != value or not direction:
+        return
+    old = best.get(key)
+    if old is None or (value < old if direction == "min" else value > old):
+        best[key] = value
 
 
 class LiveRun:
@@ -40,12 +58,12 @@ class LiveRun:
 
     def epoch_ended(self, epoch: int, logs: dict) -> None:
         """Adds an epoch's logs: epochs done, best values so far, time so far."""
-        history = self.record["history"]
+        history, best = self.record["history"], self.record["best"]
         for key, value in logs.items():
             if key not in INFO_KEYS:
                 history.setdefault(key, []).append(float(value))
+                _keep_best(best, key, float(value))
         self.record["epochs"] = epoch + 1
-        self.record["best"] = best_values(history)
         self.record["duration"] = float(logs.get("elapsed", self.record["duration"]))
 
     def checkpoint_saved(self, path: str) -> None:
