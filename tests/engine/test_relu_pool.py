@@ -140,6 +140,37 @@ def test_predictions_with_the_pooling_in_the_conv_pass_equal_those_without(size,
     assert len(passes) == (2 if size[-1] == 1 else 0)  # one per batch of 4 for grayscale
 
 
+@pytest.mark.parametrize(("size", "conv", "pool"), [
+    ((13, 13, 32), {}, 2),  # the Keras MNIST convnet's second conv: 11x11 -> 10x10
+    ((12, 9, 3), {"strides": 2, "padding": "same"}, 2),
+    ((11, 12, 2), {"use_bias": False, "dilation_rate": 2}, 3),
+])
+def test_inference_computes_only_the_conv_outputs_that_a_pooling_window_reads(
+        size, conv, pool, monkeypatch):
+    """An odd-sized conv output's last row and column fall outside every window: inference
+    leaves them out of the GEMM, with the same predictions bit for bit (NumPy or kernels)."""
+    from engine.layers import conv_utils
+
+    computed = []
+    blocked = conv_utils.blocked_conv
+    monkeypatch.setattr(conv_utils, "blocked_conv", lambda x, kernel, geom, finish: (
+        computed.append(geom.out_size) or blocked(x, kernel, geom, finish)))
+
+    def model():
+        backend.set_seed(0)
+        return Sequential([Input(size), layers.Conv2D(5, 3, activation="relu", **conv),
+                           layers.MaxPooling2D(pool), layers.Flatten(), layers.Dense(3)])
+
+    x = np.random.default_rng(0).normal(size=(6, *size)).astype(np.float32)
+    full = model().layers[0].compute_output_shape(size)[:2]
+    read = tuple(n // pool * pool for n in full)
+    assert read != tuple(full)
+    expected = _predictions(model(), x, pooled_in_one_pass=False)
+    computed.clear()
+    np.testing.assert_array_equal(_predictions(model(), x), expected)
+    assert computed and set(computed) == {read}
+
+
 def test_a_training_forward_never_takes_the_pooling_into_the_conv():
     model = _convnet()
     pool = model.layers[1]
