@@ -23,29 +23,37 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 _ready = {}  # (module, kernel) -> the compiled function, or None where it cannot be
 _preparing = {}  # (module, kernel) -> the thread that prepares it
+_waiting = []  # (key, stand-in arguments) asked for, not yet taken by the kernel thread
+_worker = {"thread": None}  # the kernel thread while it runs
 _lock = threading.Lock()
+#: When the cache lacks a kernel, the kernel thread waits this long for the others that the
+#: same training step asks for, so that one child process compiles them all (a convnet's
+#: first step asked for one kernel, and the rest a moment later: two numba imports).
+GATHER_S = 0.25
 
 
 def kernel(module: str, name: str, example_args):
     """Kernel `name` of `engine.kernels.<module>`, compiled for arguments of the types of
-    `example_args`; None until then (the first call starts compiling it) or if it cannot be."""
+    `example_args`; None until then (the first call asks for it) or if it cannot be."""
     key = (module, name)
     if key in _ready:
         return _ready[key]
     with _lock:
         if key not in _preparing:
-            stand_ins = [_stand_in(arg) for arg in example_args]
-            # daemon=False said outright: a thread started from a daemon thread (the app's
-            # training thread, or a QThread: Python's "dummy") would otherwise be one, and
-            # be cut off at exit
-            thread = threading.Thread(target=_prepare, args=(key, stand_ins),
-                                      name=f"layercraft-kernel-{name}", daemon=False)
-            _preparing[key] = thread
-            thread.start()
+            _waiting.append((key, [_stand_in(arg) for arg in example_args]))
+            if _worker["thread"] is None:
+                # daemon=False said outright: a thread started from a daemon thread (the
+                # app's training thread, or a QThread: Python's "dummy") would otherwise be
+                # one, and be cut off at exit
+                _worker["thread"] = threading.Thread(target=_prepare_waiting, daemon=False,
+                                                     name="layercraft-kernels")
+                _worker["thread"].start()
+            _preparing[key] = _worker["thread"]
     return None
 
 
@@ -75,23 +83,67 @@ def _stand_in(arg):
     return arg
 
 
-def _prepare(key, stand_ins) -> None:
-    compiled = None
+def _prepare_waiting() -> None:
+    """The kernel thread: prepares the kernels asked for, a batch at a time, until none
+    waits. Those missing from the cache are compiled together in one child process."""
+    while True:
+        batch = _take_waiting(end_when_none=True)
+        if not batch:
+            return
+        try:
+            _prepare_batch(batch)
+        finally:  # even when the warning is raised as an error (python -W error)
+            for key, _ in batch:
+                _ready.setdefault(key, None)
+
+
+def _take_waiting(end_when_none=False) -> list:
+    """The kernels asked for since the last look (none: the thread ends, if asked to)."""
+    with _lock:
+        batch = list(_waiting)
+        _waiting.clear()
+        if not batch and end_when_none:
+            _worker["thread"] = None
+        return batch
+
+
+def _prepare_batch(batch) -> None:
+    """Loads `batch`'s kernels from the cache, compiling those it lacks first; `batch`
+    grows by the kernels asked for while it gathered them (`GATHER_S`)."""
     try:
-        module = kernel_module(key[0])
-        if module is not None:
-            candidate = getattr(module, key[1])
-            if not _load_cached(candidate, stand_ins):
-                _compile_in_child(key, stand_ins)
-                if not _load_cached(candidate, stand_ins):
-                    raise RuntimeError(f"{key[1]} is not in numba's cache after compiling it")
-            with _numba_lock():
-                candidate.disable_compile()  # other argument types: NumPy, never the compiler
-            compiled = candidate
+        found = _look_up(batch)
+        if any(not cached for _, _, _, cached in found):
+            time.sleep(GATHER_S)
+            more = _take_waiting()
+            batch.extend(more)
+            found += _look_up(more)
+            _compile_in_child([(key, stand_ins) for key, dispatcher, stand_ins, cached
+                               in found if dispatcher is not None and not cached])
+        for key, dispatcher, stand_ins, _ in found:
+            if dispatcher is not None and not _load_cached(dispatcher, stand_ins):
+                raise RuntimeError(f"{key[1]} is not in numba's cache after compiling it")
+        for key, dispatcher, _, _ in found:
+            if dispatcher is not None:
+                with _numba_lock():
+                    dispatcher.disable_compile()  # other types: NumPy, never the compiler
+                _ready[key] = dispatcher
     except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
         _switch_off(exc)
-    finally:  # even when the warning is raised as an error (python -W error)
-        _ready[key] = compiled
+
+
+def _look_up(batch) -> list:
+    """`(key, dispatcher, stand_ins, loaded from the cache)` for each waiting kernel."""
+    found = []
+    for key, stand_ins in batch:
+        dispatcher = _dispatcher(key)
+        found.append((key, dispatcher, stand_ins,
+                      dispatcher is None or _load_cached(dispatcher, stand_ins)))
+    return found
+
+
+def _dispatcher(key):
+    module = kernel_module(key[0])
+    return None if module is None else getattr(module, key[1])
 
 
 def _numba_lock():
@@ -120,8 +172,11 @@ def _load_cached(dispatcher, stand_ins) -> bool:
     return True
 
 
-def _compile_in_child(key, stand_ins) -> None:
-    described = json.dumps([_describe(arg) for arg in stand_ins])
+def _compile_in_child(missing) -> None:
+    """Compiles the `(key, stand_ins)` kernels into the cache in one child process (it
+    imports numba once, and lowers its own priority: see `fill_cache`)."""
+    described = json.dumps([[module, name, [_describe(arg) for arg in stand_ins]]
+                            for (module, name), stand_ins in missing])
     root = str(Path(__file__).resolve().parents[2])  # the folder that holds `engine`
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
@@ -131,12 +186,13 @@ def _compile_in_child(key, stand_ins) -> None:
     if numba_module().config.CACHE_DIR:
         env["NUMBA_CACHE_DIR"] = numba_module().config.CACHE_DIR
     done = subprocess.run(
-        [sys.executable, "-m", "engine.kernels.fill_cache", key[0], key[1], described],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "-m", "engine.kernels.fill_cache", described],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
         creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console on Windows
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"compiling {key[1]} failed: {last}")
+        names = ", ".join(name for (_, name), _ in missing)
+        raise RuntimeError(f"compiling {names} failed: {last}")
 
 
 def _describe(arg) -> list:
