@@ -15,7 +15,7 @@ from .graph import ModelGraph
 from .graph_refs import node_of, output_refs
 from .layers.base import dims_match, format_shape
 from .naming import unique_name
-from .relu_pool import forward_pooled, relu_pool_pairs
+from .relu_pool import forward_pooled, forward_read_by, relu_pool_pairs
 from .layers.custom import is_call_based as custom_is_call_based
 from .layers.custom import weight_layers as custom_weight_layers
 from . import subclassed
@@ -450,13 +450,19 @@ class Model(TrainingMixin, SurfaceMixin):
             if all(p in self._input_set for p in parents):
                 layer.needs_input_gradient = input_gradients
             x, mask = self._layer_input(layer, parents, values, masks)
-            if inference_only and name in self._pooled_below:  # relu_pool: one pass
+            if name in self._pooled_below:  # relu_pool: a pooling alone reads this layer
                 pool = self._pooled_below[name]
-                pooled = forward_pooled(layer, x, self._nodes[pool])
-                if pooled is not None:
-                    values[pool] = pooled
-                    computed.add(pool)
-                    continue
+                if inference_only:  # one pass for both
+                    pooled = forward_pooled(layer, x, self._nodes[pool])
+                    if pooled is not None:
+                        values[pool] = pooled
+                        computed.add(pool)
+                        continue
+                else:  # only what the pooling reads
+                    read = forward_read_by(layer, x, self._nodes[pool], training)
+                    if read is not None:
+                        values[name] = read
+                        continue
             outputs = layer.forward_masked(x, training=training, mask=mask)
             if name in self._output_counts:
                 values.update(zip(self.node_output_refs(name), outputs))

@@ -16,6 +16,13 @@ training step went from 31.7 to 27.8 ms.
 In inference (`predict`, `evaluate`) a pair whose lower layer has `forward_pooled` (Conv2D)
 may compute the pooled output in one pass, never writing the full-size activation: the
 first conv and pooling of the Keras MNIST convnet took 1.04 ms that way against 1.77 ms.
+
+A Conv2D below a tiled pooling computes only the outputs the pooling's windows read
+(`forward_read_by`; in inference inside `forward_pooled`): an odd-sized output's last row
+and column are read by no window and get no gradient. The Keras MNIST convnet's second conv
+then computes 10x10 of its 11x11 outputs: training step 22.2 -> 19.7 ms, predict 5.15 ->
+4.55 ms per 128 (Intel Xeon Sapphire Rapids, 2 threads). Gradients agree to float32
+rounding (the weight gradient sums over fewer positions).
 """
 
 from collections import Counter
@@ -56,6 +63,13 @@ def _built_in(layer) -> bool:
     """An engine layer class itself: a user's subclass may override forward or backward,
     which the pair would pass by."""
     return type(layer).__module__.startswith("engine.layers.")
+
+
+def forward_read_by(layer, x, pool, training):
+    """`layer(x)` (keeping what backward needs) limited to the outputs `pool` reads, where
+    `layer` can (its `forward_read_by`); else None: the full output is computed."""
+    method = getattr(layer, "forward_read_by", None)
+    return None if method is None else method(x, pool, training)
 
 
 def forward_pooled(layer, x, pool):

@@ -277,8 +277,8 @@ class _ConvND(_Conv):
             return None
         if tuple(pooling.pool) == (2, 2) and self._is_one_channel_3x3(x):
             return kernels.conv3x3_one_channel_pooled(*self._one_channel_arguments(x, geom))
-        read = tuple(o * p for o, p in zip(pooling.out, pooling.pool))
-        if read == tuple(geom.out_size) or not self._activation.works_in_place:
+        read = self._read_by(pool, geom)
+        if read is None or not self._activation.works_in_place:
             return None
         # The Keras MNIST convnet's second conv: 10x10 of its 11x11 outputs, 17% less work
         # (predict 5.5 -> 4.9 ms per 128 images, Intel Xeon Sapphire Rapids)
@@ -286,6 +286,29 @@ class _ConvND(_Conv):
         z = cu.blocked_conv(x, kernel, dataclasses.replace(geom, out_size=read),
                             self._finish_block)
         return pool.forward(z)
+
+    def forward_read_by(self, x, pool, training=False):
+        """This convolution's forward (keeping what backward needs) computing only the
+        outputs that the tiled max pooling `pool`, its only reader, reads; None where that
+        is all of them (`engine.relu_pool`). An odd-sized output's last row and column get
+        no gradient, and the three GEMMs of training skip them: the Keras MNIST convnet's
+        second conv computes 10x10 of its 11x11 outputs."""
+        if getattr(pool, "RANK", None) != 2 or self.RANK != 2 or self._is_one_channel_3x3(x):
+            return None
+        self._extent = self._read_by(pool, self._geometry(x.shape[1:3]))
+        if self._extent is None:
+            return None
+        try:
+            return self.forward(x, training)
+        finally:
+            self._extent = None
+
+    def _read_by(self, pool, geom):
+        """The output size whose every cell a tiled pooling `pool` reads (its windows'
+        extent), or None when it reads all of them or does not tile."""
+        pooling = pool._geometry_for((*geom.out_size, self.filters))
+        read = tuple(o * p for o, p in zip(pooling.out, pooling.pool))
+        return None if not pooling.tiles or read == tuple(geom.out_size) else read
 
     def _finish_block(self, z) -> None:
         """Bias and activation on one block of the output, in place."""
@@ -295,9 +318,13 @@ class _ConvND(_Conv):
             _add_bias(z, self.params["bias"])
         self._activation.forward_in_place(z)
 
+    _extent = None  # set by `forward_read_by`: the output size computed, when not all
+
     def _linear(self, x):
         x4 = x[:, None] if self.RANK == 1 else x
         geom = self._geometry(x4.shape[1:3])
+        if self._extent is not None:
+            geom = dataclasses.replace(geom, out_size=self._extent)
         cols = cu.im2col(x4, geom)  # (N, oh, ow, kh, kw, C)
         self._geom = geom
         self._cols = cols.reshape(-1, math.prod(cols.shape[3:]))

@@ -18,10 +18,12 @@ def _convnet(activation="relu", pool=None, conv_input=(9, 9, 1)):
         layers.Flatten(), layers.Dense(3)])
 
 
-def _gradients(model, take_pairs=True, seed=0):
+def _gradients(model, take_pairs=True, seed=0, only_what_is_read=True):
     """All weight gradients after one forward and backward on random data (float32)."""
     if not take_pairs:
         model._relu_pools = {}
+    if not only_what_is_read:  # every conv output computed (no `forward_read_by`)
+        model._pooled_below = {}
     shape = (5, *model.input_shapes[0])
     x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
     out = model.forward([x], training=True)
@@ -80,6 +82,28 @@ def test_gradients_equal_those_of_the_layers_taken_one_by_one(with_kernels, conv
         kernels.set_cpu_kernels(True)
     for a, b in zip(paired, one_by_one):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("conv_input", [(9, 9, 1), (8, 11, 2), (13, 13, 32)])
+def test_training_computes_only_the_conv_outputs_a_pooling_reads(conv_input, monkeypatch):
+    """An odd-sized conv output's last row and column get no gradient: the convolution's
+    GEMMs leave them out, and the gradients agree to float32 rounding (sums over fewer
+    positions). (9, 9, 1) takes this way where the one-channel kernel does not run."""
+    from engine.layers import conv_utils
+
+    rows = []
+    im2col = conv_utils.im2col
+    monkeypatch.setattr(conv_utils, "im2col", lambda x, geom, out=None: (
+        rows.append(geom.out_size) or im2col(x, geom, out)))
+    model = _convnet(conv_input=conv_input)
+    full = model.layers[0].compute_output_shape(conv_input)[:2]
+    read = _gradients(model)
+    if full[1] % 2 and not model.layers[0]._is_one_channel_3x3(
+            np.zeros((1, *conv_input), np.float32)):
+        assert (full[0] // 2 * 2, full[1] // 2 * 2) in rows and tuple(full) not in rows
+    everything = _gradients(_convnet(conv_input=conv_input), only_what_is_read=False)
+    for a, b in zip(read, everything):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_gradients_of_1d_and_dense_pairs_equal_those_taken_one_by_one():
