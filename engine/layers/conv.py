@@ -263,53 +263,6 @@ class _ConvND(_Conv):
         return (cu.pad(x, geom)[..., 0], self.params["kernel"].reshape(9, self.filters),
                 self.params["bias"] if self.use_bias else None, self._activation.name)
 
-    def forward_pooled(self, x, pool):
-        """Inference: this convolution and the tiled max pooling `pool` that alone reads it
-        (`engine.relu_pool`), or None where nothing is gained: the two run one after the
-        other then. A one-channel 3x3 convolution and a 2x2 pooling run in one kernel pass
-        (`engine.kernels.conv3x3_one_channel_pooled`); otherwise only the outputs that some
-        window reads are computed (an odd-sized output's last row and column are not)."""
-        if getattr(pool, "RANK", None) != 2 or self.RANK != 2:
-            return None
-        geom = self._geometry(x.shape[1:3])
-        pooling = pool._geometry_for((*geom.out_size, self.filters))
-        if not pooling.tiles:
-            return None
-        if tuple(pooling.pool) == (2, 2) and self._is_one_channel_3x3(x):
-            return kernels.conv3x3_one_channel_pooled(*self._one_channel_arguments(x, geom))
-        read = self._read_by(pool, geom)
-        if read is None or not self._activation.works_in_place:
-            return None
-        # The Keras MNIST convnet's second conv: 10x10 of its 11x11 outputs, 17% less work
-        # (predict 5.5 -> 4.9 ms per 128 images, Intel Xeon Sapphire Rapids)
-        kernel = self.params["kernel"].reshape(-1, self.filters)
-        z = cu.blocked_conv(x, kernel, dataclasses.replace(geom, out_size=read),
-                            self._finish_block)
-        return pool.forward(z)
-
-    def forward_read_by(self, x, pool, training=False):
-        """This convolution's forward (keeping what backward needs) computing only the
-        outputs that the tiled max pooling `pool`, its only reader, reads; None where that
-        is all of them (`engine.relu_pool`). An odd-sized output's last row and column get
-        no gradient, and the three GEMMs of training skip them: the Keras MNIST convnet's
-        second conv computes 10x10 of its 11x11 outputs."""
-        if getattr(pool, "RANK", None) != 2 or self.RANK != 2 or self._is_one_channel_3x3(x):
-            return None
-        self._extent = self._read_by(pool, self._geometry(x.shape[1:3]))
-        if self._extent is None:
-            return None
-        try:
-            return self.forward(x, training)
-        finally:
-            self._extent = None
-
-    def _read_by(self, pool, geom):
-        """The output size whose every cell a tiled pooling `pool` reads (its windows'
-        extent), or None when it reads all of them or does not tile."""
-        pooling = pool._geometry_for((*geom.out_size, self.filters))
-        read = tuple(o * p for o, p in zip(pooling.out, pooling.pool))
-        return None if not pooling.tiles or read == tuple(geom.out_size) else read
-
     def _finish_block(self, z) -> None:
         """Bias and activation on one block of the output, in place."""
         if self._activation.fused_with_bias(z, self.params["bias"] if self.use_bias else None):
@@ -391,3 +344,52 @@ class Conv2D(_ConvND):
     DESCRIPTION = "2-D convolution over images: learned filters slid across the image."
     RANK = 2
     PARAMS = (*_window_params(2, ("valid", "same")), *_bias_params(), *_KERNEL_PARAMS)
+
+    # Conv2D's own, not `_ConvND`'s: Conv2DTranspose inherits from `_ConvND` but its
+    # matmul comes before col2im, and neither pass below computes it.
+    def forward_pooled(self, x, pool):
+        """Inference: this convolution and the tiled max pooling `pool` that alone reads it
+        (`engine.relu_pool`), or None where nothing is gained: the two run one after the
+        other then. A one-channel 3x3 convolution and a 2x2 pooling run in one kernel pass
+        (`engine.kernels.conv3x3_one_channel_pooled`); otherwise only the outputs that some
+        window reads are computed (an odd-sized output's last row and column are not)."""
+        if getattr(pool, "RANK", None) != 2:
+            return None
+        geom = self._geometry(x.shape[1:3])
+        pooling = pool._geometry_for((*geom.out_size, self.filters))
+        if not pooling.tiles:
+            return None
+        if tuple(pooling.pool) == (2, 2) and self._is_one_channel_3x3(x):
+            return kernels.conv3x3_one_channel_pooled(*self._one_channel_arguments(x, geom))
+        read = self._read_by(pool, geom)
+        if read is None or not self._activation.works_in_place:
+            return None
+        # The Keras MNIST convnet's second conv: 10x10 of its 11x11 outputs, 17% less work
+        # (predict 5.5 -> 4.9 ms per 128 images, Intel Xeon Sapphire Rapids)
+        kernel = self.params["kernel"].reshape(-1, self.filters)
+        z = cu.blocked_conv(x, kernel, dataclasses.replace(geom, out_size=read),
+                            self._finish_block)
+        return pool.forward(z)
+
+    def forward_read_by(self, x, pool, training=False):
+        """This convolution's forward (keeping what backward needs) computing only the
+        outputs that the tiled max pooling `pool`, its only reader, reads; None where that
+        is all of them (`engine.relu_pool`). An odd-sized output's last row and column get
+        no gradient, and the three GEMMs of training skip them: the Keras MNIST convnet's
+        second conv computes 10x10 of its 11x11 outputs."""
+        if getattr(pool, "RANK", None) != 2 or self._is_one_channel_3x3(x):
+            return None
+        self._extent = self._read_by(pool, self._geometry(x.shape[1:3]))
+        if self._extent is None:
+            return None
+        try:
+            return self.forward(x, training)
+        finally:
+            self._extent = None
+
+    def _read_by(self, pool, geom):
+        """The output size whose every cell a tiled pooling `pool` reads (its windows'
+        extent), or None when it reads all of them or does not tile."""
+        pooling = pool._geometry_for((*geom.out_size, self.filters))
+        read = tuple(o * p for o, p in zip(pooling.out, pooling.pool))
+        return None if not pooling.tiles or read == tuple(geom.out_size) else read

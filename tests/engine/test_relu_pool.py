@@ -195,6 +195,24 @@ def test_inference_computes_only_the_conv_outputs_that_a_pooling_window_reads(
     assert computed and set(computed) == {read}
 
 
+def test_a_transposed_conv_below_a_pooling_keeps_its_own_computation():
+    """Conv2DTranspose shares Conv2D's base class, not its arithmetic: a one-channel 3x3
+    transposed conv with an odd output (11x11 from 9x9) before a 2x2 pooling predicts and
+    trains as the layers taken one by one."""
+    def model():
+        backend.set_seed(0)
+        return Sequential([Input((9, 9, 1)), layers.Conv2DTranspose(4, 3, activation="relu"),
+                           layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(3)])
+
+    x = np.random.default_rng(0).normal(size=(6, 9, 9, 1)).astype(np.float32)
+    _predictions(model(), x)
+    kernels.wait_until_ready(timeout=120)
+    np.testing.assert_array_equal(_predictions(model(), x),
+                                  _predictions(model(), x, pooled_in_one_pass=False))
+    for a, b in zip(_gradients(model()), _gradients(model(), only_what_is_read=False)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_training_forward_never_takes_the_pooling_into_the_conv():
     model = _convnet()
     pool = model.layers[1]
