@@ -453,6 +453,7 @@ class Model(TrainingMixin, SurfaceMixin):
             if name in self._pooled_below:  # relu_pool: a pooling alone reads this layer
                 pool = self._pooled_below[name]
                 if inference_only:  # one pass for both
+                    self._nodes[pool].inference_only = True  # its own step is skipped
                     pooled = forward_pooled(layer, x, self._nodes[pool])
                     if pooled is not None:
                         values[pool] = pooled

@@ -1,6 +1,6 @@
 """Compiles kernels into numba's on-disk cache, in a process of its own.
 
-    python -m engine.kernels.fill_cache KERNELS_JSON
+    python -m engine.kernels.fill_cache KERNELS_JSON   (`preparing.CHILD_CODE` runs `main`)
 
 `preparing` runs this when the cache lacks kernels, then loads the machine code from the
 cache: numba's compiler never runs inside the app or a training process. (It crashed CI
@@ -10,19 +10,14 @@ as stand-ins of the caller's types: `["array", dtype, ndim]`, `["float32", x]`,
 `["bool", b]` or `["int", n]`.
 
 All of them compile in this one process, at a lower priority than the training that waits
-for nothing from it (NumPy computes meanwhile). On the 2-core Intel Xeon, a convnet's eight
+for nothing from it (NumPy computes meanwhile; `preparing.NICENESS`). On the 2-core Intel Xeon, a convnet's eight
 kernels compiled in one child process each, at full priority, made a cold first epoch 5.0 s
 instead of 0.8 s: the children took 7.2 s of CPU, most of it importing numba eight times.
 """
 
 import importlib
 import json
-import os
 import sys
-
-#: Added to this process's niceness (Unix): the scheduler gives the training first call on
-#: the cores, and the compiler the time they leave.
-NICENESS = 10
 
 
 def stand_ins(described):
@@ -42,8 +37,6 @@ def stand_ins(described):
 
 
 def main(argv) -> int:
-    if hasattr(os, "nice"):
-        os.nice(NICENESS)
     for module_name, kernel_name, described in json.loads(argv[0]):
         module = importlib.import_module(f"engine.kernels.{module_name}")
         getattr(module, kernel_name)(*stand_ins(described))  # compiles, then caches

@@ -44,32 +44,35 @@ def kernel(module: str, name: str, example_args):
     if key in _ready:
         return _ready[key]
     with _lock:
-        if key not in _preparing:
+        if key not in _preparing and all(key != waiting for waiting, _ in _waiting):
             _waiting.append((key, [_stand_in(arg) for arg in example_args]))
             if _worker["thread"] is None:
-                # daemon=False said outright: a thread started from a daemon thread (the
-                # app's training thread, or a QThread: Python's "dummy") would otherwise be
-                # one, and be cut off at exit
-                _worker["thread"] = threading.Thread(target=_prepare_waiting, daemon=False,
-                                                     name="layercraft-kernels")
-                _worker["thread"].start()
-            _preparing[key] = _worker["thread"]
+                _start_worker()
+            else:
+                _preparing[key] = _worker["thread"]
     return None
 
 
 def wait_until_ready(timeout: float | None = None) -> bool:
     """Waits for the kernels being prepared (tests and benchmarks want them in place);
     True when none is still compiling."""
-    for thread in list(_preparing.values()):
-        thread.join(timeout)
-    return not any(thread.is_alive() for thread in list(_preparing.values()))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:  # a thread that ends early may hand its kernels to a new one
+        alive = [thread for thread in set(_preparing.values()) if thread.is_alive()]
+        left = None if deadline is None else deadline - time.monotonic()
+        if not alive or (left is not None and left <= 0):
+            return not alive
+        alive[0].join(left)
 
 
 def forget() -> None:
     """Drops every prepared kernel, so the next calls prepare them again (for tests)."""
     wait_until_ready()
-    _ready.clear()
-    _preparing.clear()
+    with _lock:
+        _ready.clear()
+        _preparing.clear()
+        _waiting.clear()
+        _worker["thread"] = None
     kernel_module.cache_clear()
 
 
@@ -86,15 +89,38 @@ def _stand_in(arg):
 def _prepare_waiting() -> None:
     """The kernel thread: prepares the kernels asked for, a batch at a time, until none
     waits. Those missing from the cache are compiled together in one child process."""
-    while True:
-        batch = _take_waiting(end_when_none=True)
-        if not batch:
-            return
-        try:
+    batch = []
+    try:
+        while True:
+            batch = _take_waiting(end_when_none=True)
+            if not batch:
+                return
             _prepare_batch(batch)
-        finally:  # even when the warning is raised as an error (python -W error)
-            for key, _ in batch:
-                _ready.setdefault(key, None)
+            _settle(batch)
+    finally:  # even when the warning is raised as an error (python -W error)
+        _settle(batch)
+        with _lock:  # left early: the kernels asked for meanwhile get a thread of their own
+            if _worker["thread"] is threading.current_thread():
+                _worker["thread"] = None
+                if _waiting:
+                    _start_worker()
+
+
+def _settle(batch) -> None:
+    """Every kernel of `batch` has its answer: the kernel, or None (NumPy) where it failed."""
+    for key, _ in batch:
+        _ready.setdefault(key, None)
+
+
+def _start_worker() -> None:
+    """Starts the kernel thread (under `_lock`). daemon=False said outright: a thread
+    started from a daemon thread (the app's training thread, or a QThread: Python's
+    "dummy") would otherwise be one, and be cut off at exit."""
+    thread = threading.Thread(target=_prepare_waiting, daemon=False, name="layercraft-kernels")
+    thread.start()  # before it is recorded: one that failed to start is never waited for
+    _worker["thread"] = thread
+    for key, _ in _waiting:
+        _preparing[key] = thread
 
 
 def _take_waiting(end_when_none=False) -> list:
@@ -112,27 +138,35 @@ def _prepare_batch(batch) -> None:
     grows by the kernels asked for while it gathered them (`GATHER_S`)."""
     try:
         found = _look_up(batch)
+        _publish(item for item in found if item[3])  # cached ones need not wait for the rest
         if any(not cached for _, _, _, cached in found):
             time.sleep(GATHER_S)
             more = _take_waiting()
             batch.extend(more)
             found += _look_up(more)
-            _compile_in_child([(key, stand_ins) for key, dispatcher, stand_ins, cached
-                               in found if dispatcher is not None and not cached])
-        for key, dispatcher, stand_ins, _ in found:
-            if dispatcher is not None and not _load_cached(dispatcher, stand_ins):
-                raise RuntimeError(f"{key[1]} is not in numba's cache after compiling it")
-        for key, dispatcher, _, _ in found:
-            if dispatcher is not None:
-                with _numba_lock():
-                    dispatcher.disable_compile()  # other types: NumPy, never the compiler
-                _ready[key] = dispatcher
+            _publish(item for item in found if item[3])
+            missing = [item for item in found if not item[3]]
+            _compile_in_child([(key, stand_ins) for key, _, stand_ins, _ in missing])
+            for key, dispatcher, stand_ins, _ in missing:
+                if not _load_cached(dispatcher, stand_ins):
+                    raise RuntimeError(f"{key[1]} is not in numba's cache after compiling it")
+            _publish(missing)
     except Exception as exc:  # noqa: BLE001 - any failure here must leave NumPy working
         _switch_off(exc)
 
 
+def _publish(found) -> None:
+    """Makes loaded kernels callable: from now on NumPy hands these calls to them."""
+    for key, dispatcher, _, _ in found:
+        if dispatcher is not None and key not in _ready:
+            with _numba_lock():
+                dispatcher.disable_compile()  # other types: NumPy, never the compiler
+            _ready[key] = dispatcher
+
+
 def _look_up(batch) -> list:
-    """`(key, dispatcher, stand_ins, loaded from the cache)` for each waiting kernel."""
+    """`(key, dispatcher, stand_ins, loaded)` for each waiting kernel: `loaded` is False
+    where the cache lacks it (a dispatcher of None: the module cannot load; NumPy then)."""
     found = []
     for key, stand_ins in batch:
         dispatcher = _dispatcher(key)
@@ -172,9 +206,19 @@ def _load_cached(dispatcher, stand_ins) -> bool:
     return True
 
 
+#: Added to the compiling child's niceness (Unix) before it imports anything, so that the
+#: BLAS threads NumPy starts there inherit it too: the scheduler gives the training first
+#: call on the cores, and the compiler the time they leave.
+NICENESS = 10
+CHILD_CODE = ("import os, sys\n"
+              f"if hasattr(os, 'nice'): os.nice({NICENESS})\n"
+              "from engine.kernels.fill_cache import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+
+
 def _compile_in_child(missing) -> None:
     """Compiles the `(key, stand_ins)` kernels into the cache in one child process (it
-    imports numba once, and lowers its own priority: see `fill_cache`)."""
+    imports numba once, at a lower priority: see `NICENESS` and `fill_cache`)."""
     described = json.dumps([[module, name, [_describe(arg) for arg in stand_ins]]
                             for (module, name), stand_ins in missing])
     root = str(Path(__file__).resolve().parents[2])  # the folder that holds `engine`
@@ -185,10 +229,12 @@ def _compile_in_child(missing) -> None:
     env.pop("NUMBA_CACHE_DIR", None)
     if numba_module().config.CACHE_DIR:
         env["NUMBA_CACHE_DIR"] = numba_module().config.CACHE_DIR
-    done = subprocess.run(
-        [sys.executable, "-m", "engine.kernels.fill_cache", described],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
-        creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console on Windows
+    # no console and a lower priority on Windows; elsewhere the child lowers its own
+    windows = (getattr(subprocess, "CREATE_NO_WINDOW", 0)
+               | getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0))
+    done = subprocess.run([sys.executable, "-c", CHILD_CODE, described], env=env,
+                          capture_output=True, text=True, timeout=600, check=False,
+                          creationflags=windows)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         names = ", ".join(name for (_, name), _ in missing)

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.training import TrainingController, TrainingJob
+from app.training.controller import POLL_MS
 from app.training.data_source import prepare_directly
 from app.training.job import INFO_KEYS, merged_settings
 
@@ -90,10 +91,11 @@ def test_that_pause_holds_training_until_resume(qtbot, controller, digits):
         controller.pause()
     worker_model = controller._worker._model
     qtbot.waitUntil(lambda: worker_model.paused, timeout=2000)
-    qtbot.wait(300)  # the batch running when pause came ends; its signal arrives
+    # the batch running when pause came ends; its message comes with the next poll
+    qtbot.wait(POLL_MS + 300)
     seen = batches[-1] if batches else 0
     # The paused loop waits on an Event: no samples advance while we process events.
-    qtbot.wait(400)
+    qtbot.wait(POLL_MS + 150)
     held = batches[-1] if batches else 0
     assert held == seen
     with qtbot.waitSignal(controller.batch_ended, timeout=5000):
