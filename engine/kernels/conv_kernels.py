@@ -119,17 +119,27 @@ def max_pool_2x2_backward(x, rows_max, result, grad, relu_below, out):
 
 
 @KERNEL
+def _patches_fit(patches, image, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
+                 dilation_w):
+    """Whether patches of shape `(N, out_h, out_w, kh * kw * C)` read or write only inside
+    an image of shape `(N, H, W, C)` (shapes, not arrays: see `optimizer_kernels`)."""
+    n_samples, out_h, out_w, width = patches
+    return (width == kernel_h * kernel_w * image[3] and image[0] == n_samples
+            and (out_h - 1) * stride_h + (kernel_h - 1) * dilation_h < image[1]
+            and (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w < image[2])
+
+
+@KERNEL
 def im2col(padded, out, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w):
     """`out[n, y, x, (i * kw + j) * C + c] = padded[n, y * sh + i * dh, x * sw + j * dw, c]`:
     every window of the padded input `(N, H, W, C)` as one row of `out`
     `(N, out_h, out_w, kh * kw * C)`. NumPy's copy of the 6-D window view has inner loops
     only C long (and one element long for a grayscale first layer).
     """
-    n_samples, out_h, out_w, width = out.shape
+    n_samples, out_h, out_w, _ = out.shape
     channels = padded.shape[3]
-    if (width != kernel_h * kernel_w * channels or padded.shape[0] != n_samples
-            or (out_h - 1) * stride_h + (kernel_h - 1) * dilation_h >= padded.shape[1]
-            or (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w >= padded.shape[2]):
+    if not _patches_fit(out.shape, padded.shape, kernel_h, kernel_w, stride_h, stride_w,
+                        dilation_h, dilation_w):
         return
     for n in range(n_samples):
         for y in range(out_h):
@@ -154,11 +164,10 @@ def scatter_add_positions(cols, out, kernel_h, kernel_w, stride_h, stride_w,
     `cols` is `(N, out_h, out_w, kh * kw * C)`, `out` the padded input `(N, H, W, C)`.
     Loops run sample by sample, then kernel position by position (NumPy's order).
     """
-    n_samples, out_h, out_w, width = cols.shape
+    n_samples, out_h, out_w, _ = cols.shape
     channels = out.shape[3]
-    if (width != kernel_h * kernel_w * channels or out.shape[0] != n_samples
-            or (out_h - 1) * stride_h + (kernel_h - 1) * dilation_h >= out.shape[1]
-            or (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w >= out.shape[2]):
+    if not _patches_fit(cols.shape, out.shape, kernel_h, kernel_w, stride_h, stride_w,
+                        dilation_h, dilation_w):
         return
     for n in range(n_samples):
         for i in range(kernel_h):
